@@ -1,0 +1,78 @@
+"""Static files of the site: the theme's, the project's overrides, and self-hosted MathJax.
+
+MathJax comes from the ``django-static-mathjax`` package (MathJax 3.2.2's files; Django itself
+is not needed), so pages typeset offline and no build or test ever reaches a CDN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from builder.config import Config
+from builder.errors import BuildError
+from builder.render import THEME
+from builder.write import Output
+
+# What of MathJax's 24 MB a page can ask for: the TeX-to-HTML bundle, its fonts, the TeX
+# extensions it autoloads (\cancel, \bbox, …) and the accessibility and menu components.
+_MATHJAX_PARTS = (
+    "tex-chtml.js",
+    "output/chtml/fonts/woff-v2",
+    "input/tex/extensions",
+    "a11y",
+    "ui",
+)
+
+
+def mathjax_root() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        raise BuildError("MathJax is not installed (pip install django-static-mathjax)")
+    return Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax" / "es5"
+
+
+def _files_under(folder: Path) -> Iterator[Path]:
+    if folder.is_file():
+        yield folder
+    elif folder.is_dir():
+        yield from sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def static_files(config: Config, need_mathjax: bool) -> dict[str, Path]:
+    """Site path -> source file. A project's ``static/`` file replaces the theme's namesake."""
+    files: dict[str, Path] = {}
+    if need_mathjax and config.mathjax == "local":
+        root = mathjax_root()
+        for part in _MATHJAX_PARTS:
+            for path in _files_under(root / part):
+                files["static/mathjax/" + path.relative_to(root).as_posix()] = path
+    theme = THEME / "static"
+    for path in _files_under(theme):
+        files["static/" + path.relative_to(theme).as_posix()] = path
+    project = config.root / "static"
+    for path in _files_under(project):
+        rel = path.relative_to(project)
+        if any(part.startswith(".") for part in rel.parts) or path.name.endswith("~"):
+            continue
+        real = path.resolve()
+        if not real.is_relative_to(config.root):
+            raise BuildError("symbolic link points outside the project", path.relative_to(
+                config.root).as_posix())
+        files["static/" + rel.as_posix()] = real
+    return files
+
+
+def asset_outputs(files: dict[str, Path]) -> tuple[list[Output], dict[str, str]]:
+    """One output per static file, keyed by its bytes; and each file's version for URLs."""
+    outputs = []
+    versions = {}
+    for site_path, source in files.items():
+        data = source.read_bytes()
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        versions[site_path] = digest
+        outputs.append(Output(site_path, "asset:" + digest, lambda data=data: data))
+    return outputs, versions

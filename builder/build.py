@@ -1,0 +1,161 @@
+"""The spine: ``build_site`` calls one stage after another and times each. Nothing else.
+
+sources -> parsed posts -> executed figures -> rendered pages -> written site
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from builder import __version__
+from builder.assets import asset_outputs, static_files
+from builder.config import Config
+from builder.content import find_posts
+from builder.errors import BuildError, raise_all
+from builder.fsutil import exclusive_lock
+from builder.model import PostMeta
+from builder.pages import PAGES_VERSION, SitePost, build_pages
+from builder.parse import ParseCache, parse_posts, read_sources
+from builder.render import Renderer, available_layouts, templates_digest
+from builder.write import SiteWriter, WriteReport, check_output_dir, remove_stale_staging
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    drafts: bool = False
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    use_cache: bool = True
+    explain: bool = False
+
+
+@dataclass
+class BuildReport:
+    posts: int = 0
+    parsed: int = 0
+    write: WriteReport = field(default_factory=WriteReport)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_site(
+    config: Config, options: BuildOptions, say: Callable[[str], None] = lambda _: None
+) -> BuildReport:
+    report = BuildReport()
+    out = config.output_path
+    check_output_dir(config, out)
+    lock = config.root / ".cache" / "build.lock"
+    with exclusive_lock(lock, lambda pid: say(f"waiting for another build (pid {pid})")):
+        remove_stale_staging(out, say)
+        clock = _Clock(report)
+
+        layouts = available_layouts(config)
+        sources, errors = read_sources(find_posts(config), config.root)
+        clock.lap("read")
+
+        cache = ParseCache(config.root, enabled=options.use_cache)
+        parsed, parse_errors, report.parsed = parse_posts(
+            sources, config, layouts, cache, options.jobs
+        )
+        raise_all(errors + parse_errors)
+        clock.lap("parse")
+
+        now = _now()
+        chosen = [p for p in parsed if options.drafts or _published(p[1], now)]
+        chosen.sort(key=lambda p: (p[1].date, p[1].source), reverse=True)
+        _check_unique_urls([meta for _, meta, _ in chosen])
+        report.posts = len(chosen)
+
+        site_posts = [
+            SitePost(key, meta, body, (), _html_loader(cache, key, body))
+            for key, meta, body in chosen
+        ]
+        clock.lap("figures")
+
+        need_math = any(p.body.has_math or p.meta.use_math for p in site_posts)
+        assets, versions = asset_outputs(static_files(config, need_math))
+        renderer = Renderer(config, versions)
+        base_key = _site_key(config, options, versions)
+        outputs = build_pages(config, site_posts, renderer, base_key, _updated(site_posts))
+        clock.lap("plan")
+
+        writer = SiteWriter(config, out)
+        report.write = writer.write(outputs + assets)
+        cache.save({key for key, _, _ in parsed})
+        clock.lap("write")
+    return report
+
+
+class _Clock:
+    def __init__(self, report: BuildReport) -> None:
+        self.report = report
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.report.timings[stage] = now - self.last
+        self.last = now
+
+
+def _now() -> datetime:
+    """The build's notion of now: ``SOURCE_DATE_EPOCH`` when set, for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except ValueError:
+            raise BuildError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number") from None
+    return datetime.now(UTC)
+
+
+def _published(meta: PostMeta, now: datetime) -> bool:
+    return not meta.draft and meta.date <= now
+
+
+def _updated(posts: list[SitePost]) -> datetime:
+    """The feed's date: the newest post's own date, so it changes only when posts do."""
+    dates = [p.meta.updated or p.meta.date for p in posts]
+    if dates:
+        return max(dates)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "0")
+    return datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 0, UTC)
+
+
+def _check_unique_urls(metas: list[PostMeta]) -> None:
+    seen: dict[str, PostMeta] = {}
+    errors = []
+    for meta in sorted(metas, key=lambda m: m.source):
+        other = seen.get(meta.output_file)
+        if other:
+            errors.append(BuildError(
+                f"'{meta.output_file}' is also the output of {other.source}", meta.source,
+                hint="give one of them another slug or permalink",
+            ))
+        seen[meta.output_file] = meta
+    raise_all(errors)
+
+
+def _html_loader(cache: ParseCache, key: str, body) -> Callable[[], str]:  # noqa: ANN001
+    def load() -> str:
+        html = body.html or cache.html(key)
+        if html is None:
+            raise BuildError(f"parse cache entry {key} vanished mid-build; run the build again")
+        return html
+
+    return load
+
+
+def _site_key(config: Config, options: BuildOptions, versions: dict[str, str]) -> str:
+    settings = {k: v for k, v in config.__dict__.items() if k != "root"}
+    parts = [__version__, PAGES_VERSION, templates_digest(config), repr(settings),
+             options.drafts, sorted(versions.items())]
+    return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
+
+
+__all__ = ["BuildOptions", "BuildReport", "Path", "build_site"]

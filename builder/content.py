@@ -1,0 +1,205 @@
+"""Find the posts and turn each file's front matter and name into a validated ``PostMeta``.
+
+Jekyll posts work as they are (``layout``, ``title``, ``use_math``, the ``YYYY-MM-DD-slug.md``
+file name); every field is checked here so later stages can trust it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+from builder.config import Config
+from builder.errors import BuildError
+from builder.frontmatter import split_front_matter
+from builder.model import PostMeta
+
+POST_SUFFIXES = (".md", ".markdown")
+_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>.+)$")
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_JEKYLL_DATE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A post file's decoded text (BOM and CRLF removed) and the hash of its bytes."""
+
+    path: str
+    text: str
+    digest: str
+
+
+def find_posts(config: Config) -> list[Path]:
+    """Every post file, in a stable order; editor droppings and hidden files are not posts."""
+    folder = config.posts_path
+    if not folder.is_dir():
+        raise BuildError(
+            f"no '{config.posts_dir}/' folder here", config.root.name or str(config.root),
+            hint=f"run 'build-site new \"My first post\"' to create {config.posts_dir}/",
+        )
+    found = []
+    for path in folder.rglob("*"):
+        name = path.name
+        if name.startswith((".", "#", "_")) or name.endswith("~"):
+            continue
+        if path.suffix in POST_SUFFIXES and path.is_file():
+            found.append(path)
+    return sorted(found)
+
+
+def read_source(path: Path, root: Path) -> SourceFile:
+    rel = path.relative_to(root).as_posix()
+    raw = path.read_bytes()
+    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise BuildError(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", rel, line,
+            hint="save the file as UTF-8",
+        ) from None
+    return SourceFile(rel, text.replace("\r\n", "\n").replace("\r", "\n"), digest)
+
+
+def parse_meta(source: SourceFile, config: Config, layouts: frozenset[str]) -> tuple[PostMeta, str]:
+    """Validate front matter and file name; return the post's metadata and its Markdown body."""
+    data, lines, body, body_line = split_front_matter(source.text, source.path)
+    fields = _Fields(data, lines, source.path)
+    stem = Path(source.path).stem
+    named = _NAME.match(stem)
+    tz = config.tz
+
+    slug = fields.string("slug") or (named.group("slug") if named else stem)
+    if not _SLUG.match(slug) or ".." in slug:
+        fields.fail("slug", f"slug '{slug}' may only use letters, digits, '.', '_' and '-'")
+
+    if "date" in data:
+        when = fields.datetime("date", tz)
+    elif named:
+        try:
+            when = datetime.combine(date.fromisoformat(named.group("date")), time(), tz)
+        except ValueError:
+            raise BuildError(f"bad date in file name '{stem}'", source.path) from None
+    else:
+        raise BuildError(
+            "post has no date", source.path, 1,
+            hint="name the file YYYY-MM-DD-slug.md or add 'date:' to its front matter",
+        )
+    updated = fields.datetime("updated", tz) if data.get("updated") is not None else None
+
+    layout = fields.string("layout") or "post"
+    if layout not in layouts:
+        fields.fail("layout", f"unknown layout '{layout}' (known: {', '.join(sorted(layouts))})")
+
+    title = fields.string("title") or slug.replace("-", " ").capitalize()
+    values = {
+        "year": f"{when.year:04d}", "month": f"{when.month:02d}", "day": f"{when.day:02d}",
+        "slug": slug,
+    }
+    permalink = fields.string("permalink") or config.permalink.format(**values)
+    url = _checked_url(permalink, source.path, lines.get("permalink"))
+
+    meta = PostMeta(
+        source=source.path,
+        slug=slug,
+        title=title,
+        date=when,
+        updated=updated,
+        tags=fields.tags(),
+        draft=fields.boolean("draft"),
+        description=fields.string("description"),
+        url=url,
+        layout=layout,
+        use_math=fields.boolean("use_math"),
+        body_line=body_line,
+    )
+    return meta, body
+
+
+def _checked_url(permalink: str, path: str, line: int | None) -> str:
+    """Keep a permalink inside the output folder, whatever encoding it hides behind."""
+    decoded = permalink
+    for _ in range(3):
+        decoded = unquote(decoded)
+    bad = (
+        not permalink.startswith("/")
+        or permalink.startswith("//")
+        or "\\" in decoded
+        or "\x00" in decoded
+        or any(part in ("..", ".") for part in decoded.split("/"))
+        or any(part.startswith(".") for part in decoded.split("/") if part)
+    )
+    if bad:
+        raise BuildError(
+            f"permalink '{permalink}' must be a path inside the site, like /2016/05/01/my-post/",
+            path, line,
+        )
+    return decoded.lstrip("/")
+
+
+class _Fields:
+    """Typed access to front matter values, failing with the line of the offending key."""
+
+    def __init__(self, data: dict[str, Any], lines: dict[str, int], path: str) -> None:
+        self.data, self.lines, self.path = data, lines, path
+
+    def fail(self, key: str, message: str) -> None:
+        raise BuildError(message, self.path, self.lines.get(key, 1))
+
+    def string(self, key: str) -> str:
+        value = self.data.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, (dict, list)):
+            self.fail(key, f"'{key}' must be text, not a {type(value).__name__}")
+        return str(value).strip()
+
+    def boolean(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(key, f"'{key}' must be true or false, not {value!r}")
+        return value
+
+    def tags(self) -> tuple[str, ...]:
+        raw: Any = self.data.get("tags") or []
+        if isinstance(raw, str):
+            raw = raw.replace(",", " ").split()
+        if not isinstance(raw, list) or not all(isinstance(t, (str, int)) for t in raw):
+            self.fail("tags", "'tags' must be a list of words")
+        tags = tuple(dict.fromkeys(str(t).strip() for t in raw if str(t).strip()))
+        for tag in tags:
+            if "/" in tag or tag.startswith(".") or "\\" in tag:
+                self.fail("tags", f"tag '{tag}' may not contain '/' or '\\' or start with '.'")
+        return tags
+
+    def datetime(self, key: str, tz: ZoneInfo) -> datetime:
+        value = self.data.get(key)
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=tz)
+        if isinstance(value, date):
+            return datetime.combine(value, time(), tz)
+        if isinstance(value, str):
+            text = value.strip()
+            match = _JEKYLL_DATE.match(text)
+            if match:
+                offset = match.group(3) or ""
+                if offset and offset != "Z" and ":" not in offset:
+                    offset = offset[:3] + ":" + offset[3:]
+                text = f"{match.group(1)}T{match.group(2)}{offset}"
+            try:
+                parsed = datetime.fromisoformat(text)
+            except ValueError:
+                pass
+            else:
+                return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+        self.fail(key, f"bad {key} {value!r}: write it as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
+        raise AssertionError  # unreachable: fail() raises

@@ -1,0 +1,84 @@
+"""One error base that knows where in the author's files it happened.
+
+The command line prints every ``BuildError`` as ``path:line: message`` and exits non-zero;
+anything else is a bug in the builder and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file, shown to the author as ``path:line[:column]``."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        text = self.path
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+
+class BuildError(Exception):
+    """An author's mistake: carries where it is, what is wrong and, optionally, how to fix it."""
+
+    def __init__(
+        self,
+        message: str,
+        path: str | Path | None = None,
+        line: int | None = None,
+        *,
+        column: int | None = None,
+        hint: str | None = None,
+        details: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = Location(str(path), line, column) if path is not None else None
+        self.hint = hint
+        self.details = details
+
+    def __reduce__(self) -> tuple:
+        # Exceptions pickle only their args; a BuildError must cross process boundaries whole.
+        return (_rebuild, (type(self), self.__dict__))
+
+    def __str__(self) -> str:
+        head = f"{self.location}: {self.message}" if self.location else self.message
+        if self.hint:
+            head += f"\n  hint: {self.hint}"
+        return head
+
+
+class BuildErrors(BuildError):
+    """Several independent mistakes, reported together so the author fixes them in one pass."""
+
+    def __init__(self, errors: Iterable[BuildError]) -> None:
+        self.errors = list(errors)
+        super().__init__(f"{len(self.errors)} errors")
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
+
+
+def _rebuild(cls: type[BuildError], state: dict) -> BuildError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
+
+
+def raise_all(errors: list[BuildError]) -> None:
+    """Raise nothing, the single error, or all of them at once."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise BuildErrors(errors)

@@ -1,0 +1,99 @@
+"""Quarto-style ``#|`` cell options of a figure block, validated with the line of each option.
+
+Quarto's names are kept where Quarto has one, so a post can move between the two tools.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from builder.errors import BuildError
+from builder.frontmatter import load_yaml
+
+FIGURE_INFO = "{python}"
+FORMATS = ("png", "svg", "gif")
+_BOOL = (bool,)
+_NUMBER = (int, float)
+OPTIONS: dict[str, tuple[type, ...]] = {
+    "label": (str,),
+    "fig-cap": (str,),
+    "fig-alt": (str,),
+    "echo": _BOOL,
+    "code-fold": _BOOL,
+    "output": _BOOL,
+    "eval": _BOOL,
+    "error": _BOOL,
+    "fig-width": _NUMBER,
+    "fig-height": _NUMBER,
+    "fig-dpi": (int,),
+    "file": (str,),
+    "format": (str,),
+    "timeout": _NUMBER,
+}
+_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def is_figure_fence(info: str) -> bool:
+    return info.strip() == FIGURE_INFO
+
+
+def split_options(
+    code: str, path: str, first_line: int
+) -> tuple[dict[str, Any], dict[str, int], str]:
+    """Separate the leading ``#|`` lines from the code; return (options, their lines, code).
+
+    ``first_line`` is the file line of the block's first code line.
+    """
+    lines = code.split("\n")
+    count = 0
+    while count < len(lines) and lines[count].lstrip().startswith("#|"):
+        count += 1
+    yaml_text = "\n".join(line.lstrip()[2:].removeprefix(" ") for line in lines[:count])
+    options, option_lines = load_yaml(yaml_text, path, first_line, what="figure options")
+    for key, value in options.items():
+        line = option_lines.get(key, first_line)
+        if key not in OPTIONS:
+            raise BuildError(
+                f"unknown figure option '{key}'", path, line,
+                hint="known options: " + ", ".join(sorted(OPTIONS)),
+            )
+        expected = OPTIONS[key]
+        if not isinstance(value, expected) or (bool not in expected and isinstance(value, bool)):
+            kinds = " or ".join(t.__name__ for t in expected)
+            raise BuildError(f"figure option '{key}' must be {kinds}, not {value!r}", path, line)
+        if key in ("fig-width", "fig-height", "fig-dpi", "timeout") and value <= 0:
+            raise BuildError(f"figure option '{key}' must be positive", path, line)
+    _check_names(options, option_lines, path, first_line)
+    return options, option_lines, "\n".join(lines[count:])
+
+
+def _check_names(options: dict[str, Any], lines: dict[str, int], path: str, first: int) -> None:
+    if "label" in options and not _LABEL.match(options["label"]):
+        raise BuildError(
+            f"label '{options['label']}' must start with a letter and use only letters, "
+            "digits, '-' and '_'", path, lines["label"],
+        )
+    fmt = options.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise BuildError(
+            f"format '{fmt}' must be one of {', '.join(FORMATS)}", path, lines["format"]
+        )
+    name = options.get("file")
+    if name is None:
+        return
+    if not _FILE.match(name) or ".." in name:
+        raise BuildError(
+            f"file '{name}' must be a plain file name inside the post's folder "
+            "(no '/', '..' or absolute path)", path, lines["file"],
+        )
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in FORMATS:
+        raise BuildError(
+            f"file '{name}' must end in one of .{', .'.join(FORMATS)}", path, lines["file"]
+        )
+    if fmt is not None and fmt != suffix:
+        raise BuildError(
+            f"file '{name}' does not match format '{fmt}'", path, lines.get("format", first)
+        )

@@ -1,0 +1,105 @@
+"""Split a post into YAML front matter and Markdown body, with file lines for every error.
+
+Jekyll's front matter is YAML between ``---`` lines. PyYAML happily accepts duplicate keys
+(the last one wins), which hides mistakes, so the loader here refuses them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from builder.errors import BuildError
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
+    """A safe loader that refuses duplicate keys and remembers where top-level keys stand."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.key_lines: dict[str, int] = {}
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}' (first given on line {{first}})",
+                    key_node.start_mark,
+                ) from _Duplicate(seen[key])
+            seen[key] = line
+            if node is self._root and isinstance(key, str):
+                self.key_lines[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"bad date {node.value!r} ({exc})", node.start_mark
+            ) from None
+
+    def get_single_data(self) -> Any:
+        self._root = self.get_single_node()
+        return None if self._root is None else self.construct_document(self._root)
+
+
+_StrictLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp
+)
+
+
+class _Duplicate(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], dict[str, int], str, int]:
+    """Return (front matter, file line of each key, body, file line where the body starts)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return {}, {}, text, 1
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            break
+    else:
+        raise BuildError("front matter opened here is never closed with '---'", path, 1)
+    yaml_text = "\n".join(lines[1:end])
+    data, key_lines = load_yaml(yaml_text, path, first_line=2, what="front matter")
+    return data, key_lines, "\n".join(lines[end + 1 :]), end + 2
+
+
+def load_yaml(
+    yaml_text: str, path: str, first_line: int, what: str
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Parse a YAML mapping that starts on ``first_line`` of ``path``; errors name file lines."""
+    loader = _StrictLoader(yaml_text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark else first_line
+        problem = exc.problem or "invalid YAML"
+        cause = exc.__cause__
+        if isinstance(cause, _Duplicate):
+            problem = problem.replace("{first}", str(first_line + cause.line))
+        raise BuildError(f"{what}: {problem}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise BuildError(f"{what}: {exc}", path, first_line) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise BuildError(
+            f"{what} must be a mapping of keys to values, not a {type(data).__name__}",
+            path,
+            first_line,
+        )
+    return data, {key: first_line + line for key, line in loader.key_lines.items()}

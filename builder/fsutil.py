@@ -1,0 +1,75 @@
+"""Small file-system helpers whose one job is never leaving a half-written file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary name beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def exchange_dirs(new: Path, current: Path) -> None:
+    """Atomically swap two folders (Linux ``renameat2``), else swap with two quick renames.
+
+    Afterwards ``current`` holds what was in ``new`` and ``new`` holds the previous contents.
+    """
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = getattr(libc, "renameat2", None)
+        if renameat2 is not None:
+            result = renameat2(
+                _AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(current), _RENAME_EXCHANGE
+            )
+            if result == 0:
+                return
+            if ctypes.get_errno() not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+                raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(current))
+    parked = current.with_name(current.name + ".old-swap")
+    os.rename(current, parked)
+    os.rename(new, current)
+    os.rename(parked, new)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, on_wait: object = None) -> Iterator[None]:
+    """Hold an advisory lock on ``path``; the OS releases it if the process dies."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if callable(on_wait):
+                handle.seek(0)
+                on_wait(handle.read().strip())
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,238 @@
+"""Markdown body -> HTML, with TeX passed to MathJax untouched and figure blocks set aside.
+
+markdown-it-py does the parsing; the plugins from mdit-py-plugins add tables, footnotes,
+heading anchors and math. Math follows Pandoc's dollar rules, so ``$5 and $6`` stays prose.
+Each ```{python} fence becomes a ``FigureBlock`` and an HTML comment placeholder that the
+figure stage fills in later, so the expensive parse is cached independently of the figures.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.texmath import texmath_plugin
+
+from builder.errors import BuildError
+from builder.figure_html import PLACEHOLDER, figure_numbers
+from builder.figure_options import is_figure_fence, split_options
+from builder.model import FigureBlock, Heading, ParsedBody
+
+_FIG_REF = re.compile(r"@(fig-[A-Za-z0-9_-]*[A-Za-z0-9])")
+
+# Which delimiters each math token type is written back with, for MathJax to find.
+_MATH_TOKENS = {
+    "math_inline": ("span", "\\(", "\\)"),
+    "math_inline_double": ("div", "\\[", "\\]"),
+    "math_block": ("div", "\\[", "\\]"),
+    "math_block_label": ("div", "\\[", "\\]"),
+    "math_block_eqno": ("div", "\\[", "\\]"),
+    "amsmath": ("div", "", ""),
+}
+
+
+@functools.cache
+def make_markdown() -> MarkdownIt:
+    """The one configured parser; built once per process because building it is not free."""
+    md = MarkdownIt("commonmark", {"html": True, "highlight": highlight})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(texmath_plugin, delimiters="brackets")  # \( \) and \[ \]
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.use(amsmath_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#")
+    md.inline.ruler.push("figure_ref", _figure_ref_rule)
+    md.core.ruler.after("block", "figure_blocks", _collect_figure_blocks)
+    md.core.ruler.push("checks", _check_inline)
+    for name in _MATH_TOKENS:
+        md.add_render_rule(name, _render_math)
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("figure_ref", _render_figure_ref)
+    return md
+
+
+def parse_body(body: str, path: str, body_line: int) -> ParsedBody:
+    """Render a post's Markdown body; ``body_line`` maps token lines back to file lines."""
+    md = make_markdown()
+    env: dict[str, Any] = {"path": path, "body_line": body_line, "blocks": [], "lines": None}
+    env["lines"] = body.split("\n")
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
+    return ParsedBody(
+        html=html,
+        excerpt=_excerpt(md, tokens, env),
+        has_math=any(_is_math(t) for t in tokens)
+        or any('class="math"' in block.caption_html for block in env["blocks"]),
+        headings=tuple(
+            Heading(int(t.tag[1]), str(t.attrs.get("id", "")), tokens[i + 1].content)
+            for i, t in enumerate(tokens)
+            if t.type == "heading_open"
+        ),
+        blocks=tuple(env["blocks"]),
+    )
+
+
+def _is_math(token: Token) -> bool:
+    if token.type in _MATH_TOKENS:
+        return True
+    return any(child.type in _MATH_TOKENS for child in token.children or ())
+
+
+def _excerpt(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> str:
+    """The first paragraph of prose, as HTML, for listings and feeds."""
+    for i, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            return md.renderer.render(list(tokens[i : i + 3]), md.options, env).strip()
+    return ""
+
+
+# --- figure blocks ---------------------------------------------------------------------
+
+
+def _collect_figure_blocks(state: StateCore) -> None:
+    env = state.env
+    path, body_line = env["path"], env["body_line"]
+    blocks: list[FigureBlock] = env["blocks"]
+    labels: dict[str, int] = {}
+    files: dict[str, int] = {}
+    for token in state.tokens:
+        if token.type != "fence":
+            continue
+        assert token.map is not None
+        _check_fence_closed(token, env)
+        if not is_figure_fence(token.info):
+            continue
+        line = body_line + token.map[0]
+        options, option_lines, code = split_options(token.content.rstrip("\n"), path, line + 1)
+        md = state.md
+        caption = md.renderInline(str(options["fig-cap"]), env) if "fig-cap" in options else ""
+        block = FigureBlock(
+            len(blocks), line, code, options, option_lines,
+            code_html=highlight(code + "\n", "python", {}), caption_html=caption,
+        )
+        for key, seen in (("label", labels), ("file", files)):
+            value = options.get(key)
+            if value is None:
+                continue
+            if value in seen:
+                raise BuildError(
+                    f"{key} '{value}' is already used by the figure block on line {seen[value]}",
+                    path, option_lines[key],
+                )
+            seen[value] = option_lines[key]
+        token.meta["figure"] = block.index
+        blocks.append(block)
+    env["figure_numbers"] = figure_numbers(blocks)
+
+
+def _check_fence_closed(token: Token, env: dict[str, Any]) -> None:
+    assert token.map is not None
+    start, end = token.map
+    last = env["lines"][end - 1].lstrip(" \t>") if end - 1 < len(env["lines"]) else ""
+    marker = token.markup
+    closed = end - start >= 2 and last.startswith(marker) and set(last.rstrip()) == {marker[0]}
+    if not closed:
+        raise BuildError(
+            f"code fence opened here with {marker} is never closed",
+            env["path"], env["body_line"] + start,
+        )
+
+
+def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    if "figure" in token.meta:
+        return PLACEHOLDER.format(token.meta["figure"]) + "\n"
+    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    return highlight(token.content, lang, {}) + "\n"
+
+
+@functools.cache
+def _formatter() -> Any:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
+
+
+def highlight(code: str, lang: str, _attrs: Any) -> str:
+    """Pygments-highlighted ``<pre>``; an unknown language is shown plain, never an error."""
+    from pygments import highlight as pygmentize
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    lang = lang.strip("{}").strip()
+    try:
+        lexer = get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        lexer = None
+    body = pygmentize(code, lexer, _formatter()) if lexer else escapeHtml(code)
+    css = f' class="language-{escapeHtml(lang)}"' if lang else ""
+    return f'<pre class="highlight"><code{css}>{body}</code></pre>'
+
+
+# --- figure references and inline checks -----------------------------------------------
+
+
+def _figure_ref_rule(state: StateInline, silent: bool) -> bool:
+    pos = state.pos
+    if state.src[pos] != "@" or (pos > 0 and (state.src[pos - 1].isalnum())):
+        return False
+    match = _FIG_REF.match(state.src, pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("figure_ref", "", 0)
+        token.meta["label"] = match.group(1)
+    state.pos = match.end()
+    return True
+
+
+def _render_figure_ref(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    label = tokens[idx].meta["label"]
+    number = env.get("figure_numbers", {}).get(label)
+    return f'<a class="figure-ref" href="#{escapeHtml(label)}">Figure&nbsp;{number}</a>'
+
+
+def _check_inline(state: StateCore) -> None:
+    """Report references to unknown figures and ``$$`` that never closes, with their lines."""
+    env = state.env
+    numbers = env.get("figure_numbers", {})
+    for token in state.tokens:
+        if token.type != "inline" or not token.children or token.map is None:
+            continue
+        line = env["body_line"] + token.map[0]
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "figure_ref" and child.meta["label"] not in numbers:
+                raise BuildError(
+                    f"@{child.meta['label']} refers to no figure block of this post",
+                    env["path"], line,
+                    hint="give the figure block '#| label: fig-…' with the same name",
+                )
+            elif child.type == "text" and child.content.strip() == "$$":
+                raise BuildError(
+                    "display math opened here with $$ is never closed", env["path"], line
+                )
+
+
+def _render_math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    tag, opening, closing = _MATH_TOKENS[token.type]
+    label = token.info if token.type == "math_block_label" else ""
+    ident = f' id="{escapeHtml(label)}"' if label else ""
+    return f'<{tag} class="math"{ident}>{opening}{escapeHtml(token.content)}{closing}</{tag}>' + (
+        "\n" if tag == "div" else ""
+    )

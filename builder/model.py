@@ -1,0 +1,103 @@
+"""The plain data passed between the stages; nothing here does I/O.
+
+Every stage takes these and returns these, so a stage can be tested, cached (as JSON) or
+moved into a worker process without dragging the rest of the builder along.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PostMeta:
+    """What front matter and file name say about a post: enough for listings and URLs."""
+
+    source: str  # path relative to the project root, as shown in error messages
+    slug: str
+    title: str
+    date: datetime
+    updated: datetime | None
+    tags: tuple[str, ...]
+    draft: bool
+    description: str
+    url: str  # site-relative path, e.g. "2016/05/01/cnns/"
+    layout: str
+    use_math: bool
+    body_line: int  # the file line on which the Markdown body starts (1-based)
+
+    @property
+    def output_file(self) -> str:
+        return self.url + "index.html" if self.url.endswith("/") or not self.url else self.url
+
+
+@dataclass(frozen=True)
+class FigureBlock:
+    """One ```{python} fence of a post, with the file lines its code came from."""
+
+    index: int
+    line: int  # line of the opening fence in the post file
+    code: str
+    options: dict[str, Any]
+    option_lines: dict[str, int] = field(default_factory=dict)
+    code_html: str = ""  # the code, highlighted, for echo
+    caption_html: str = ""  # fig-cap rendered as inline Markdown (math included)
+
+    @property
+    def code_line(self) -> int:
+        """First line of code (after the fence and the ``#|`` option lines)."""
+        return self.line + 1 + len(self.option_lines)
+
+    @property
+    def label(self) -> str:
+        return str(self.options.get("label", f"block-{self.index + 1}"))
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ParsedBody:
+    """A post body rendered to HTML, with a placeholder where each figure block's output goes."""
+
+    html: str
+    excerpt: str
+    has_math: bool
+    headings: tuple[Heading, ...]
+    blocks: tuple[FigureBlock, ...]
+
+
+@dataclass(frozen=True)
+class FigureImage:
+    """One image file a figure block made (relative to the post's output folder)."""
+
+    file: str
+    width: int
+    height: int
+    frames: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class FigureResult:
+    """What a figure block showed: images, printed text, and an error if it was allowed one."""
+
+    block: int
+    images: tuple[FigureImage, ...] = ()
+    stdout: str = ""
+    error: str | None = None
+    from_cache: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Post:
+    meta: PostMeta
+    body: ParsedBody
+    figures: tuple[FigureResult, ...] = ()

@@ -1,0 +1,161 @@
+"""Parsed posts and figure results -> every page of the site, each with a key.
+
+A page's key covers everything it is made from, so the writer can skip rendering a page whose
+key is unchanged; listings and the feed are keyed on the listed fields only, so a prose edit
+re-renders them only when it changes an excerpt or a title.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from builder.config import Config
+from builder.model import FigureResult, ParsedBody, PostMeta
+from builder.render import Renderer, listing_item, paginate, tag_url
+from builder.write import Output
+
+PAGES_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SitePost:
+    """A post ready for rendering: parsed, its figures run, its HTML fetched on demand."""
+
+    key: str
+    meta: PostMeta
+    body: ParsedBody
+    figures: tuple[FigureResult, ...]
+    html: Callable[[], str]  # the body with figure outputs in place
+
+
+def _hash(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def build_pages(
+    config: Config,
+    posts: Sequence[SitePost],
+    renderer: Renderer,
+    base_key: str,
+    updated: datetime,
+) -> list[Output]:
+    """``posts`` are the published posts, newest first."""
+    outputs: list[Output] = []
+    figure_keys = {post.meta.source: [f.__dict__ for f in post.figures] for post in posts}
+    dated = [p for p in posts if p.meta.layout != "page"]
+
+    positions = {id(post): i for i, post in enumerate(dated)}
+    for post in posts:
+        position = positions.get(id(post), -1)
+        newer = dated[position - 1].meta if position > 0 else None
+        older = dated[position + 1].meta if 0 <= position < len(dated) - 1 else None
+        neighbours = [(m.title, m.url) if m else None for m in (newer, older)]
+        key = _hash(base_key, "post", post.key, figure_keys[post.meta.source], neighbours)
+        outputs.append(Output(post.meta.output_file, key, _post_page(renderer, post, newer, older)))
+
+    items = [(p.meta, p.body.excerpt) for p in dated]
+    outputs += _listing(config, renderer, base_key, "index.html", "", items, config.per_page,
+                        {"heading": None})
+    outputs += _listing(config, renderer, base_key, "archive.html", "archive/", items,
+                        config.per_page * 10, {"heading": "Archive"})
+    by_tag: dict[str, list[tuple[PostMeta, str]]] = defaultdict(list)
+    for meta, excerpt in items:
+        for tag in meta.tags:
+            by_tag[tag.lower()].append((meta, excerpt))
+    spellings = {tag.lower(): tag for meta, _ in reversed(items) for tag in meta.tags}
+    for tag, tagged in sorted(by_tag.items()):
+        outputs += _listing(config, renderer, base_key, "index.html", tag_url(tag), tagged,
+                            config.per_page, {"heading": f"Posts tagged “{spellings[tag]}”"})
+    counts = [(spellings[t], len(v)) for t, v in sorted(by_tag.items())]
+    outputs.append(Output("tags/index.html", _hash(base_key, "tags", counts),
+                          lambda: renderer.render("tags.html", tags=counts)))
+    outputs.append(Output("404.html", _hash(base_key, "404"), lambda: renderer.render("404.html")))
+    outputs.append(_feed(config, renderer, base_key, dated[: config.feed_limit], figure_keys,
+                         updated))
+    outputs.append(_sitemap(renderer, base_key, posts, by_tag))
+    return outputs
+
+
+def _post_page(
+    renderer: Renderer, post: SitePost, newer: PostMeta | None, older: PostMeta | None
+) -> Callable[[], bytes]:
+    def produce() -> bytes:
+        excerpt = Markup(post.body.excerpt).striptags()
+        return renderer.render(
+            f"{post.meta.layout}.html",
+            post=post.meta,
+            content=Markup(post.html()),
+            has_math=post.body.has_math or post.meta.use_math,
+            excerpt_text=excerpt,
+            newer=newer,
+            older=older,
+        )
+
+    return produce
+
+
+def _listing(
+    config: Config,
+    renderer: Renderer,
+    base_key: str,
+    template: str,
+    base: str,
+    items: Sequence[tuple[PostMeta, str]],
+    per_page: int,
+    extra: dict[str, Any],
+) -> list[Output]:
+    outputs = []
+    for url, pager in paginate(items, per_page, base):
+        listed = [listing_item(meta, excerpt) for meta, excerpt in pager.pop("items")]
+        key = _hash(base_key, template, url, pager, listed, extra)
+
+        has_math = any('class="math"' in item["excerpt"] for item in listed)
+
+        def produce(pager: dict = pager, listed: list = listed, has_math: bool = has_math) -> bytes:
+            return renderer.render(template, posts=listed, pager=pager, has_math=has_math,
+                                   **extra)
+
+        outputs.append(Output(url + "index.html", key, produce))
+    return outputs
+
+
+def _feed(
+    config: Config,
+    renderer: Renderer,
+    base_key: str,
+    posts: Sequence[SitePost],
+    figure_keys: dict[str, Any],
+    updated: datetime,
+) -> Output:
+    key = _hash(base_key, "feed", [(p.key, figure_keys[p.meta.source]) for p in posts],
+                updated.isoformat())
+
+    def produce() -> bytes:
+        entries = [{"post": p.meta, "content": p.html()} for p in posts]
+        return renderer.render("feed.xml", entries=entries,
+                               updated=updated.astimezone(UTC).isoformat())
+
+    return Output("feed.xml", key, produce)
+
+
+def _sitemap(
+    renderer: Renderer, base_key: str, posts: Sequence[SitePost], tags: dict[str, Any]
+) -> Output:
+    pages = [{"url": "", "lastmod": None}, {"url": "archive/", "lastmod": None},
+             {"url": "tags/", "lastmod": None}]
+    pages += [
+        {"url": p.meta.url, "lastmod": (p.meta.updated or p.meta.date).date().isoformat()}
+        for p in posts
+    ]
+    pages += [{"url": tag_url(tag), "lastmod": None} for tag in sorted(tags)]
+    return Output("sitemap.xml", _hash(base_key, "sitemap", pages),
+                  lambda: renderer.render("sitemap.xml", pages=pages))

@@ -1,0 +1,194 @@
+"""Sources -> parsed posts, cached by content hash and spread over a process pool.
+
+Parsing Markdown is the expensive part of a big site, so it runs in worker processes, and a
+post whose bytes (and the settings that shape its metadata) have not changed is not parsed
+again: its metadata comes from one small index, its HTML from a file read only when needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from builder.config import Config
+from builder.content import SourceFile, parse_meta, read_source
+from builder.errors import BuildError
+from builder.fsutil import atomic_write
+from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
+
+PARSER_VERSION = "1"
+_POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
+
+
+def parse_key(source: SourceFile, config: Config, layouts: frozenset[str]) -> str:
+    parts = (PARSER_VERSION, source.path, source.digest, config.permalink, config.timezone,
+             ",".join(sorted(layouts)))
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def parse_one(
+    source: SourceFile, config: Config, layouts: frozenset[str]
+) -> tuple[PostMeta, ParsedBody] | BuildError:
+    """Parse one post; a mistake in it is returned, not raised, so all can be reported."""
+    from builder.markdown import parse_body
+
+    try:
+        meta, body = parse_meta(source, config, layouts)
+        return meta, parse_body(body, source.path, meta.body_line)
+    except BuildError as error:
+        return error
+
+
+def _parse_batch(
+    batch: Sequence[SourceFile], config: Config, layouts: frozenset[str]
+) -> list[tuple[PostMeta, ParsedBody] | BuildError]:
+    return [parse_one(source, config, layouts) for source in batch]
+
+
+class ParseCache:
+    """``.cache/parsed/``: an index of metadata by key, and one HTML file per parsed body."""
+
+    def __init__(self, root: Path, enabled: bool = True) -> None:
+        self.folder = root / ".cache" / "parsed"
+        self.enabled = enabled
+        self.index: dict[str, Any] = {}
+        if enabled:
+            try:
+                self.index = json.loads((self.folder / "index.json").read_bytes())
+            except (OSError, ValueError):
+                self.index = {}
+
+    def get(self, key: str) -> tuple[PostMeta, ParsedBody] | None:
+        entry = self.index.get(key)
+        if entry is None or not (self.folder / f"{key}.html").is_file():
+            return None
+        try:
+            return _meta_from(entry["meta"]), _body_from(entry["body"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def html(self, key: str) -> str | None:
+        try:
+            return (self.folder / f"{key}.html").read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def put(self, key: str, meta: PostMeta, body: ParsedBody) -> None:
+        if self.enabled:
+            atomic_write(self.folder / f"{key}.html", body.html.encode("utf-8"))
+        self.index[key] = {"meta": _meta_to(meta), "body": _body_to(body)}
+
+    def save(self, keep: set[str]) -> None:
+        if not self.enabled:
+            return
+        self.index = {key: value for key, value in self.index.items() if key in keep}
+        atomic_write(self.folder / "index.json", json.dumps(self.index).encode())
+        for path in self.folder.glob("*.html"):
+            if path.stem not in keep:
+                path.unlink(missing_ok=True)
+
+
+def read_sources(paths: Sequence[Path], root: Path) -> tuple[list[SourceFile], list[BuildError]]:
+    sources, errors = [], []
+    for path in paths:
+        try:
+            sources.append(read_source(path, root))
+        except BuildError as error:
+            errors.append(error)
+    return sources, errors
+
+
+def parse_posts(
+    sources: Sequence[SourceFile],
+    config: Config,
+    layouts: frozenset[str],
+    cache: ParseCache,
+    jobs: int,
+) -> tuple[list[tuple[str, PostMeta, ParsedBody]], list[BuildError], int]:
+    """Return (key, meta, body) per post, the errors, and how many posts were parsed afresh."""
+    keys = [parse_key(source, config, layouts) for source in sources]
+    results: dict[int, tuple[PostMeta, ParsedBody] | BuildError] = {}
+    todo = []
+    for i, key in enumerate(keys):
+        cached = cache.get(key)
+        if cached is not None:
+            results[i] = cached
+        else:
+            todo.append(i)
+    fresh = [sources[i] for i in todo]
+    if len(fresh) >= _POOL_THRESHOLD and jobs > 1:
+        parsed = _parse_in_pool(fresh, config, layouts, jobs)
+    else:
+        parsed = [parse_one(source, config, layouts) for source in fresh]
+    for i, result in zip(todo, parsed, strict=True):
+        results[i] = result
+        if not isinstance(result, BuildError):
+            cache.put(keys[i], *result)
+    posts, errors = [], []
+    for i, key in enumerate(keys):
+        result = results[i]
+        if isinstance(result, BuildError):
+            errors.append(result)
+        else:
+            posts.append((key, *result))
+    return posts, errors, len(todo)
+
+
+def _parse_in_pool(
+    sources: list[SourceFile], config: Config, layouts: frozenset[str], jobs: int
+) -> list[tuple[PostMeta, ParsedBody] | BuildError]:
+    import multiprocessing
+    import threading
+
+    # fork is fastest, but forking a process that runs threads (the preview server) is unsafe.
+    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "forkserver"
+    context = multiprocessing.get_context(method)
+    size = max(1, min(64, len(sources) // (jobs * 4)))
+    batches = [sources[i : i + size] for i in range(0, len(sources), size)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(_parse_batch, batch, config, layouts) for batch in batches]
+        return [result for future in futures for result in future.result()]
+
+
+# --- JSON form of the cached data ------------------------------------------------------
+
+
+def _meta_to(meta: PostMeta) -> dict[str, Any]:
+    data = dict(meta.__dict__)
+    data["date"] = meta.date.isoformat()
+    data["updated"] = meta.updated.isoformat() if meta.updated else None
+    data["tags"] = list(meta.tags)
+    return data
+
+
+def _meta_from(data: dict[str, Any]) -> PostMeta:
+    values = dict(data)
+    values["date"] = datetime.fromisoformat(values["date"])
+    values["updated"] = datetime.fromisoformat(values["updated"]) if values["updated"] else None
+    values["tags"] = tuple(values["tags"])
+    return PostMeta(**values)
+
+
+def _body_to(body: ParsedBody) -> dict[str, Any]:
+    return {
+        "excerpt": body.excerpt,
+        "has_math": body.has_math,
+        "headings": [[h.level, h.id, h.text] for h in body.headings],
+        "blocks": [dict(b.__dict__) for b in body.blocks],
+    }
+
+
+def _body_from(data: dict[str, Any]) -> ParsedBody:
+    return ParsedBody(
+        html="",  # read on demand from the cache's HTML file: most builds never need it
+        excerpt=data["excerpt"],
+        has_math=data["has_math"],
+        headings=tuple(Heading(*h) for h in data["headings"]),
+        blocks=tuple(FigureBlock(**b) for b in data["blocks"]),
+    )

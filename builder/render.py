@@ -1,0 +1,164 @@
+"""Jinja2 page rendering: the theme's templates, overridable by the project's ``templates/``.
+
+Autoescape is on and undefined variables fail, so a title like ``<script>`` is text
+everywhere and a typo in a template is an error instead of an empty string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from builder.config import Config
+from builder.errors import BuildError
+from builder.model import PostMeta
+
+THEME = Path(__file__).parent / "theme"
+LAYOUTS = frozenset({"post", "page"})
+_NOT_LAYOUTS = frozenset({"base", "index", "archive", "tags", "404"})
+
+
+def template_dirs(config: Config) -> list[Path]:
+    return [config.root / "templates", THEME / "templates"]
+
+
+def available_layouts(config: Config) -> frozenset[str]:
+    """``post``, ``page``, and any other top-level ``.html`` template a project adds."""
+    extra = {
+        path.stem
+        for path in (config.root / "templates").glob("*.html")
+        if not path.stem.startswith("_") and path.stem not in _NOT_LAYOUTS
+    }
+    return LAYOUTS | extra
+
+
+def templates_digest(config: Config) -> str:
+    """Hash of every template that could be used, so a theme edit re-renders every page."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in template_dirs(config):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                    digest.update(path.read_bytes() + b"\0")
+        digest.update(b"\1")
+    return digest.hexdigest()
+
+
+def tag_url(tag: str) -> str:
+    from urllib.parse import quote
+
+    return f"tags/{quote(tag.lower(), safe='')}/"
+
+
+class Renderer:
+    """Renders named templates with the site-wide context every page needs."""
+
+    def __init__(self, config: Config, asset_versions: dict[str, str]) -> None:
+        self.config = config
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config)]),
+            autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        versions = asset_versions
+
+        def asset(path: str) -> str:
+            version = versions.get(path)
+            return config.url(path) + (f"?v={version[:10]}" if version else "")
+
+        if config.mathjax == "local":
+            mathjax_src = asset("static/mathjax/tex-chtml.js")
+            fonts = config.url("static/mathjax/output/chtml/fonts/woff-v2")
+        else:
+            from builder.config import MATHJAX_CDN
+
+            mathjax_src = MATHJAX_CDN if config.mathjax == "cdn" else config.mathjax
+            fonts = mathjax_src.rsplit("/", 1)[0] + "/output/chtml/fonts/woff-v2"
+        self.env.globals.update(
+            site={
+                "title": config.title,
+                "author": config.author,
+                "description": config.description,
+                "language": config.language,
+            },
+            url=config.url,
+            absolute_url=config.absolute_url,
+            asset=asset,
+            tag_url=tag_url,
+            mathjax_src=mathjax_src,
+            mathjax_fonts=fonts,
+            has_math=False,
+        )
+
+    def render(self, template: str, **context: Any) -> bytes:
+        try:
+            return self.env.get_template(template).render(**context).encode("utf-8")
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError(
+                f"template error: {exc.message}", _template_path(self.config, exc.filename),
+                exc.lineno,
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise BuildError(f"template '{exc.name}' not found", "templates/") from None
+        except jinja2.UndefinedError as exc:
+            raise BuildError(f"template error rendering '{template}': {exc.message}",
+                             _template_path(self.config, template)) from None
+
+
+def _template_path(config: Config, name: str | None) -> str:
+    if not name:
+        return "templates/"
+    path = Path(name)
+    for folder in template_dirs(config):
+        candidate = path if path.is_absolute() else folder / name
+        if not candidate.is_file():
+            continue
+        try:
+            return candidate.resolve().relative_to(config.root).as_posix()
+        except ValueError:
+            return f"(theme)/{candidate.relative_to(THEME).as_posix()}"
+    return name
+
+
+def listing_item(meta: PostMeta, excerpt: str) -> dict[str, Any]:
+    return {
+        "title": meta.title,
+        "url": meta.url,
+        "date": meta.date,
+        "year": meta.date.year,
+        "tags": meta.tags,
+        "excerpt": Markup(excerpt),
+    }
+
+
+def paginate(items: Sequence[Any], per_page: int, base: str) -> list[tuple[str, dict[str, Any]]]:
+    """Split a listing into pages: ``base``, ``base/page/2/``, …; each with its pager links."""
+    count = max(1, -(-len(items) // per_page))
+    pages = []
+    for number in range(1, count + 1):
+        def url_of(n: int) -> str:
+            return base if n == 1 else f"{base}page/{n}/"
+
+        pager = {
+            "number": number,
+            "count": count,
+            "previous": url_of(number - 1) if number > 1 else None,
+            "next": url_of(number + 1) if number < count else None,
+            "items": items[(number - 1) * per_page : number * per_page],
+        }
+        pages.append((url_of(number), pager))
+    return pages
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
