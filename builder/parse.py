@@ -21,6 +21,7 @@ from builder.content import SourceFile, parse_meta, read_source
 from builder.errors import BuildError
 from builder.fsutil import atomic_write
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
+from builder.procutil import die_with_parent
 
 PARSER_VERSION = "1"
 _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
@@ -151,7 +152,10 @@ def _parse_in_pool(
     context = multiprocessing.get_context(method)
     size = max(1, min(64, len(sources) // (jobs * 4)))
     batches = [sources[i : i + size] for i in range(0, len(sources), size)]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         futures = [pool.submit(_parse_batch, batch, config, layouts) for batch in batches]
         return [result for future in futures for result in future.result()]
 

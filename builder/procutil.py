@@ -1,0 +1,23 @@
+"""Child processes that never outlive the build that started them.
+
+A killed build must not leave workers behind: they would hold its lock and its memory. On
+Linux the kernel delivers SIGKILL to a child whose parent dies (``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Run first thing in a child process; ``parent`` is the pid of the process that forked it."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)

@@ -1,0 +1,252 @@
+"""Whole sites built end to end with the real command: pages, links, feeds, incremental writes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from tests.conftest import Project
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def make_posts(project: Project, count: int, tags: tuple[str, ...] = ("math",)) -> None:
+    for i in range(count):
+        day = f"2020-01-{i + 1:02d}"
+        project.post(f"{day}-post-{i}.md", f"""
+            ---
+            title: Post {i}
+            tags: [{", ".join(tags)}]
+            ---
+            Excerpt of post {i} with $x_{i}$.
+
+            More text.
+            """)
+
+
+def test_pages_listings_tags_archive_feed_sitemap(project: Project) -> None:
+    project.write("site.toml", 'title = "Blog"\nper_page = 2\nbase_url = "https://ex.org/blog/"\n')
+    make_posts(project, 5)
+    project.build()
+    site = project.root / "site"
+    for page in ["index.html", "page/2/index.html", "page/3/index.html", "archive/index.html",
+                 "tags/index.html", "tags/math/index.html", "tags/math/page/3/index.html",
+                 "404.html", "feed.xml", "sitemap.xml", "2020/01/05/post-4/index.html"]:
+        assert (site / page).is_file(), page
+    assert not (site / "page/4").exists()
+    home = project.page("index.html")
+    assert home.index("Post 4") < home.index("Post 3")  # newest first
+    assert "Post 2" not in home
+    assert 'href="/blog/page/2/"' in home
+    assert 'href="/blog/2020/01/05/post-4/"' in home
+    assert 'href="/blog/static/style.css?v=' in home
+    assert "MathJax" in home  # excerpts carry math, so listings load MathJax
+
+    feed = ET.fromstring((site / "feed.xml").read_bytes())
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == [f"Post {i}" for i in range(4, -1, -1)]
+    assert entries[0].find(f"{ATOM}link").get("href") == "https://ex.org/blog/2020/01/05/post-4/"
+    assert feed.findtext(f"{ATOM}updated") == "2020-01-05T00:00:00+00:00"
+    sitemap = ET.fromstring((site / "sitemap.xml").read_bytes())
+    locs = [e.text for e in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://ex.org/blog/2020/01/03/post-2/" in locs
+
+
+def test_feed_is_capped(project: Project) -> None:
+    project.write("site.toml", "feed_limit = 3\n")
+    make_posts(project, 6)
+    project.build()
+    feed = ET.fromstring(project.page("feed.xml"))
+    assert len(feed.findall(f"{ATOM}entry")) == 3
+
+
+def test_titles_are_escaped_everywhere(project: Project) -> None:
+    project.post("2020-01-01-x.md", """
+        ---
+        title: "<script>alert(1)</script> & co"
+        tags: ["<b>"]
+        description: '"quoted"'
+        ---
+        Body.
+        """)
+    project.build()
+    for page in ["2020/01/01/x/index.html", "index.html", "feed.xml"]:
+        text = project.page(page)
+        assert "<script>alert" not in text, page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text, page
+    assert "<b>" not in project.page("tags/index.html")
+    assert "&lt;b&gt;" in project.page("tags/%3Cb%3E/index.html")
+    feed = ET.fromstring(project.page("feed.xml"))
+    assert feed.find(f"{ATOM}entry").findtext(f"{ATOM}title") == "<script>alert(1)</script> & co"
+
+
+def test_drafts_and_future_posts_only_with_drafts(project: Project) -> None:
+    project.post("2020-01-01-public.md", "---\ntitle: Public\n---\nx\n")
+    project.post("2020-01-02-secret.md", "---\ntitle: Secret\ndraft: true\n---\nx\n")
+    project.post("2999-01-01-future.md", "---\ntitle: Future\n---\nx\n")
+    project.build()
+    everything = b"".join(project.snapshot().values())
+    assert b"Secret" not in everything and b"Future" not in everything
+    project.build("--drafts")
+    assert "Draft: not published" in project.page("2020/01/02/secret/index.html")
+    assert "Future" in project.page("index.html")
+
+
+def test_date_from_front_matter_wins_over_file_name(project: Project) -> None:
+    project.write("site.toml", 'timezone = "Europe/Berlin"\n')
+    project.post("2020-01-01-x.md", "---\ndate: 2021-06-07 08:09:10 +0200\n---\nx\n")
+    project.post("y.md", "---\ndate: 2019-02-03\nslug: why\n---\nx\n")
+    project.build()
+    assert '<time datetime="2021-06-07T08:09:10+02:00">' in project.page("2021/06/07/x/index.html")
+    assert '<time datetime="2019-02-03T00:00:00+01:00">' in project.page("2019/02/03/why/index.html")
+
+
+def test_permalink_pattern_and_override(project: Project) -> None:
+    project.write("site.toml", 'permalink = "/posts/{slug}/"\n')
+    project.post("2020-01-01-a.md", "x\n")
+    project.post("2020-01-02-b.md", "---\npermalink: /about/me.html\nlayout: page\n---\nx\n")
+    project.build()
+    assert (project.root / "site/posts/a/index.html").is_file()
+    assert (project.root / "site/about/me.html").is_file()
+
+
+def test_template_and_static_overrides(project: Project) -> None:
+    project.post("2020-01-01-a.md", "x\n")
+    project.write("templates/404.html", "{% extends 'base.html' %}{% block main %}Lost!{% endblock %}")
+    project.write("static/style.css", "body { color: red }")
+    project.write("static/extra/logo.svg", "<svg/>")
+    project.build()
+    assert "Lost!" in project.page("404.html")
+    assert project.page("static/style.css") == "body { color: red }"
+    assert project.page("static/extra/logo.svg") == "<svg/>"
+
+
+def test_mathjax_is_self_hosted_and_only_where_needed(project: Project) -> None:
+    project.post("2020-01-01-math.md", "Euler: $e^{i\\pi}+1=0$\n")
+    project.post("2020-01-02-prose.md", "No math, $5 and $6.\n")
+    project.build()
+    assert '<script defer src="/static/mathjax/tex-chtml.js' in project.page(
+        "2020/01/01/math/index.html")
+    assert "MathJax" not in project.page("2020/01/02/prose/index.html")
+    fonts = project.root / "site/static/mathjax/output/chtml/fonts/woff-v2"
+    assert (fonts / "MathJax_Main-Regular.woff").is_file()
+    project.write("site.toml", 'mathjax = "cdn"\n')
+    project.build()
+    assert "cdn.jsdelivr.net/npm/mathjax@3" in project.page("2020/01/01/math/index.html")
+
+
+def test_new_creates_a_dated_draft(project: Project) -> None:
+    result = project.run("new", "Héllo, Wörld: a post!", "--date", "2021-02-03")
+    assert result.stdout.strip() == "posts/2021-02-03-hello-world-a-post.md"
+    text = (project.root / result.stdout.strip()).read_text()
+    assert 'title: "Héllo, Wörld: a post!"' in text and "draft: true" in text
+    project.build("--drafts")
+    assert "Héllo, Wörld: a post!" in project.page("2021/02/03/hello-world-a-post/index.html")
+    again = project.run("new", "Héllo, Wörld: a post!", "--date", "2021-02-03", check=False)
+    assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def test_nothing_changed_writes_nothing(project: Project) -> None:
+    make_posts(project, 3)
+    project.build()
+    site = project.root / "site"
+    inode = site.stat().st_ino
+    mtimes = {p: p.stat().st_mtime_ns for p in site.rglob("*")}
+    result = project.build()
+    assert "parsed 0, wrote 0 files, removed 0" in result.stderr
+    assert site.stat().st_ino == inode
+    assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == mtimes
+
+
+def changed_files(project: Project, action) -> set[str]:  # noqa: ANN001
+    before = project.snapshot()
+    action()
+    after = project.snapshot()
+    return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+
+
+def test_prose_edit_rewrites_only_what_shows_it(project: Project) -> None:
+    make_posts(project, 3)
+    project.build()
+    post = project.root / "posts/2020-01-02-post-1.md"
+    post.write_text(post.read_text().replace("More text.", "More text, edited."))
+    result = project.build()
+    assert "parsed 1, wrote 2 files, removed 0" in result.stderr
+    post.write_text(post.read_text().replace("edited", "edited again"))
+    # the post and the feed (which carries whole posts); no listing shows that paragraph
+    assert changed_files(project, project.build) == {"2020/01/02/post-1/index.html", "feed.xml"}
+    post.write_text(post.read_text().replace("Excerpt of post 1", "New excerpt"))
+    assert changed_files(project, project.build) == {
+        "2020/01/02/post-1/index.html", "feed.xml", "index.html", "tags/math/index.html",
+    }
+    assert "New excerpt" in project.page("index.html")
+    post.write_text(post.read_text().replace("title: Post 1", "title: Renamed"))
+    assert changed_files(project, project.build) == {
+        "2020/01/02/post-1/index.html", "feed.xml", "index.html", "tags/math/index.html",
+        "archive/index.html", "2020/01/01/post-0/index.html", "2020/01/03/post-2/index.html",
+    }  # the neighbours link to it by title
+
+
+def test_deleted_post_disappears(project: Project) -> None:
+    make_posts(project, 2)
+    project.build()
+    (project.root / "posts/2020-01-02-post-1.md").unlink()
+    project.build()
+    assert not (project.root / "site/2020/01/02/post-1").exists()
+    assert "Post 1" not in project.page("index.html")
+
+
+def test_same_inputs_same_bytes_across_processes(tmp_path: Path) -> None:
+    snapshots = []
+    for i, (seed, tz) in enumerate([("1", "UTC"), ("2", "Asia/Tokyo")]):
+        project = Project(tmp_path / f"copy{i}")
+        make_posts(project, 4, tags=("b", "a", "c"))
+        project.build(env={"PYTHONHASHSEED": seed, "TZ": tz, "LANG": "C"})
+        snapshots.append(project.snapshot())
+    assert snapshots[0] == snapshots[1]
+
+
+def test_stale_staging_folder_is_removed_and_said(project: Project) -> None:
+    make_posts(project, 1)
+    project.build()
+    stale = project.root / ".site.tmp-99999"
+    (stale / "x").mkdir(parents=True)
+    (stale / ".build-site").write_text("")
+    result = project.build()
+    assert not stale.exists()
+    assert "removed .site.tmp-99999, left by an interrupted build" in result.stderr
+
+
+def test_killed_build_leaves_the_previous_site(project: Project) -> None:
+    make_posts(project, 2)
+    project.build()
+    before = project.snapshot()
+    for i in range(400):
+        project.post(f"2021-01-01-more-{i}.md", f"# More {i}\n\n" + "Some $x$ text. " * 200)
+    for delay in (0.3, 0.8, 1.5):
+        build = subprocess.Popen(
+            [sys.executable, "-m", "builder", "build", "--root", str(project.root), "-q"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        after = project.snapshot()
+        assert after == before or len(after) > len(before) + 400  # old site, or the whole new one
+        if after != before:
+            break
+    project.build()
+    assert (project.root / "site/2021/01/01/more-399/index.html").is_file()
+    assert not list(project.root.glob(".site.tmp-*"))
+
+
+def test_python_m_builder_and_help() -> None:
+    for args in (["--help"], ["build", "--help"], ["new", "--help"]):
+        result = subprocess.run([sys.executable, "-m", "builder", *args], capture_output=True,
+                                text=True, check=True, env={**os.environ})
+        assert "Usage:" in result.stdout
