@@ -19,8 +19,11 @@ from builder.assets import asset_outputs, static_files
 from builder.config import Config
 from builder.content import find_posts
 from builder.errors import BuildError, raise_all
+from builder.figure_html import fill_placeholders
+from builder.figure_runner import WorkerPool
+from builder.figures import run_figures
 from builder.fsutil import exclusive_lock
-from builder.model import PostMeta
+from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages import PAGES_VERSION, SitePost, build_pages
 from builder.parse import ParseCache, parse_posts, read_sources
 from builder.render import Renderer, available_layouts, templates_digest
@@ -32,13 +35,16 @@ class BuildOptions:
     drafts: bool = False
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     use_cache: bool = True
-    explain: bool = False
+    pool: WorkerPool | None = None  # a warm pool of figure workers (the preview server's)
 
 
 @dataclass
 class BuildReport:
     posts: int = 0
     parsed: int = 0
+    figures_ran: int = 0
+    figures_cached: int = 0
+    explain: list[str] = field(default_factory=list)
     write: WriteReport = field(default_factory=WriteReport)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -72,8 +78,14 @@ def build_site(
         _check_unique_urls([meta for _, meta, _ in chosen])
         report.posts = len(chosen)
 
+        figures = run_figures(config, [(meta, body) for _, meta, body in chosen],
+                              options.jobs, options.use_cache, pool=options.pool, say=say)
+        report.figures_ran, report.figures_cached = figures.ran, figures.cached
+        report.explain = figures.explain
+        raise_all(figures.errors)
         site_posts = [
-            SitePost(key, meta, body, (), _html_loader(cache, key, body))
+            SitePost(key, meta, body, _ordered(figures.results.get(meta.source, {})),
+                     _html_loader(cache, key, body, figures.results.get(meta.source, {})))
             for key, meta, body in chosen
         ]
         clock.lap("figures")
@@ -86,7 +98,7 @@ def build_site(
         clock.lap("plan")
 
         writer = SiteWriter(config, out)
-        report.write = writer.write(outputs + assets)
+        report.write = writer.write(outputs + figures.outputs + assets)
         cache.save({key for key, _, _ in parsed})
         clock.lap("write")
     return report
@@ -141,12 +153,18 @@ def _check_unique_urls(metas: list[PostMeta]) -> None:
     raise_all(errors)
 
 
-def _html_loader(cache: ParseCache, key: str, body) -> Callable[[], str]:  # noqa: ANN001
+def _ordered(results: dict[int, FigureResult]) -> tuple[FigureResult, ...]:
+    return tuple(results[k] for k in sorted(results))
+
+
+def _html_loader(
+    cache: ParseCache, key: str, body: ParsedBody, results: dict[int, FigureResult]
+) -> Callable[[], str]:
     def load() -> str:
         html = body.html or cache.html(key)
         if html is None:
             raise BuildError(f"parse cache entry {key} vanished mid-build; run the build again")
-        return html
+        return fill_placeholders(html, body.blocks, results) if body.blocks else html
 
     return load
 

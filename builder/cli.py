@@ -41,9 +41,11 @@ def cli(ctx: click.Context) -> None:
 @click.option("--base-url", help="Public URL of the site, e.g. https://example.org/blog/.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: cores).")
 @click.option("--no-cache", is_flag=True, help="Parse and run everything afresh.")
+@click.option("--explain", is_flag=True,
+              help="Say for each figure block whether it ran, and why, or came from the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
-          no_cache: bool, quiet: bool) -> None:
+          no_cache: bool, explain: bool, quiet: bool) -> None:
     """Build the site into site/ (or --out)."""
     from builder.build import BuildOptions, build_site
     from builder.config import load_config
@@ -60,11 +62,15 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
         report = build_site(config, options, say)
     except BuildError as error:
         _fail(error)
+    if explain:
+        for line in report.explain:
+            click.echo(line, err=True)
     if not quiet:
         written = report.write
         click.echo(
             f"built {report.posts} posts into {config.output_dir}/ in "
             f"{time.perf_counter() - started:.2f}s: parsed {report.parsed}, "
+            f"ran {report.figures_ran} figure blocks ({report.figures_cached} cached), "
             f"wrote {len(written.written)} files, removed {len(written.removed)}, "
             f"{written.unchanged} unchanged",
             err=True,
@@ -108,7 +114,9 @@ def _slugify(title: str) -> str:
 
 
 def _fail(error: BuildError) -> None:
-    click.echo(click.style(str(error), fg="red"), err=True)
+    from builder.errors import describe
+
+    click.echo(click.style(describe(error), fg="red"), err=True)
     sys.exit(1)
 
 

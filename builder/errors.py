@@ -58,6 +58,16 @@ class BuildError(Exception):
         return head
 
 
+def describe(error: BuildError) -> str:
+    """The error as the command line prints it: the headline, then any traceback, indented."""
+    if isinstance(error, BuildErrors):
+        return "\n".join(describe(e) for e in error.errors)
+    text = str(error)
+    if error.details:
+        text += "\n" + "\n".join("  " + line for line in error.details.rstrip().splitlines())
+    return text
+
+
 class BuildErrors(BuildError):
     """Several independent mistakes, reported together so the author fixes them in one pass."""
 

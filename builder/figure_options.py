@@ -97,3 +97,15 @@ def _check_names(options: dict[str, Any], lines: dict[str, int], path: str, firs
         raise BuildError(
             f"file '{name}' does not match format '{fmt}'", path, lines.get("format", first)
         )
+
+
+def output_name(block: dict[str, Any], number: int, ext: str) -> str:
+    """The file a block's ``number``-th image is written to (``grid1.gif``, ``fig-x-2.png``)."""
+    options = block["options"]
+    if "file" in options:
+        stem = options["file"].rsplit(".", 1)[0]
+    elif "label" in options:
+        stem = options["label"]
+    else:
+        stem = f"figure-{block['index'] + 1}"
+    return f"{stem}.{ext}" if number == 0 else f"{stem}-{number + 1}.{ext}"

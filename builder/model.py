@@ -91,9 +91,7 @@ class FigureResult:
     block: int
     images: tuple[FigureImage, ...] = ()
     stdout: str = ""
-    error: str | None = None
-    from_cache: bool = True
-    reason: str = ""
+    error: str | None = None  # the traceback of a block declared '#| error: true'
 
 
 @dataclass(frozen=True)

@@ -21,3 +21,23 @@ def die_with_parent(parent: int) -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
+
+
+def watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Exit when ``parent`` goes away, whichever of its threads started this process.
+
+    ``PR_SET_PDEATHSIG`` fires when the *thread* that spawned a child ends, which is wrong for
+    a long-lived worker started from a short-lived thread; polling the parent id is not.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(interval)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()

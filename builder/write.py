@@ -46,7 +46,7 @@ def check_output_dir(config: Config, out: Path) -> None:
     root = config.root
     if out == root or root.is_relative_to(out):
         raise BuildError(f"output folder '{out}' is the project or holds it", "site.toml")
-    for name in SOURCE_FOLDERS + (config.posts_dir,):
+    for name in (*SOURCE_FOLDERS, config.posts_dir):
         source = (root / name).resolve()
         if out == source or out.is_relative_to(source) or source.is_relative_to(out):
             raise BuildError(f"output folder '{out}' overlaps the source folder '{name}/'",

@@ -163,7 +163,7 @@ def test_nothing_changed_writes_nothing(project: Project) -> None:
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == mtimes
 
 
-def changed_files(project: Project, action) -> set[str]:  # noqa: ANN001
+def changed_files(project: Project, action) -> set[str]:
     before = project.snapshot()
     action()
     after = project.snapshot()

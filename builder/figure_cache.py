@@ -1,0 +1,96 @@
+"""``.cache/figures/``: content-addressed images and one entry per block key.
+
+An entry lists the images a block made (by content hash), what it printed, and the project
+files it depended on with their hashes at run time. Images are stored under their own hash,
+so a truncated or corrupted file is caught by re-hashing it and the block simply runs again;
+nothing unverified is ever published. Writes go through a temporary name and a rename, so a
+crash or a second build at the same moment can't leave half an entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from builder.fsutil import atomic_write
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+class FigureCache:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.folder = root / ".cache" / "figures"
+        self.objects = self.folder / "objects"
+        self.entries = self.folder / "entries"
+        self._digests: dict[str, str | None] = {}
+
+    def current_digest(self, rel: str) -> str | None:
+        """Hash of a project file now (memoised for the build: files are read once)."""
+        if rel not in self._digests:
+            self._digests[rel] = file_digest(self.root / rel)
+        return self._digests[rel]
+
+    def lookup(self, key: str) -> tuple[dict[str, Any] | None, str]:
+        """The entry for ``key`` if every dependency and image checks out; else why not."""
+        path = self.entries / f"{key[:2]}" / f"{key}.json"
+        try:
+            entry = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None, "not in the cache"
+        except (OSError, ValueError):
+            return None, "its cache entry was corrupt"
+        try:
+            for rel, digest in entry["deps"].items():
+                if self.current_digest(rel) != digest:
+                    return None, f"{rel} changed"
+            for image in entry["images"]:
+                if file_digest(self.object_path(image["digest"], image["file"])) \
+                        != image["digest"]:
+                    return None, f"its cached image {image['file']} was damaged"
+        except (KeyError, TypeError, AttributeError):
+            return None, "its cache entry was corrupt"
+        return entry, "cached"
+
+    def object_path(self, digest: str, name: str) -> Path:
+        return self.objects / digest[:2] / f"{digest}.{name.rsplit('.', 1)[-1]}"
+
+    def store_image(self, source: Path, name: str) -> str:
+        """Move a freshly made image into the store; return its hash."""
+        digest = file_digest(source)
+        assert digest is not None
+        target = self.object_path(digest, name)
+        if target.exists() and file_digest(target) == digest:
+            source.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(source), str(target.with_suffix(target.suffix + ".tmp")))
+            target.with_suffix(target.suffix + ".tmp").replace(target)
+        return digest
+
+    def store_entry(self, key: str, entry: dict[str, Any]) -> None:
+        atomic_write(self.entries / key[:2] / f"{key}.json",
+                     json.dumps(entry, sort_keys=True).encode())
+
+    def read_image(self, digest: str, name: str) -> bytes:
+        data = self.object_path(digest, name).read_bytes()
+        if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
+            raise OSError(f"cached image {name} changed while building")
+        return data
+
+    def load_history(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.folder / "history.json").read_bytes())
+        except (OSError, ValueError):
+            return {}
+
+    def save_history(self, history: dict[str, Any]) -> None:
+        atomic_write(self.folder / "history.json", json.dumps(history, sort_keys=True).encode())

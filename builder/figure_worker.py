@@ -1,0 +1,351 @@
+"""The worker process that runs authors' figure code: the only module importing matplotlib.
+
+It runs as ``python -m builder.figure_worker`` with standard input closed, a scratch folder
+as its working folder and a memory limit, and talks to the build over a private pipe. Each
+job is the blocks of one post that share a namespace; each block's code is compiled with the
+post's path as its file name and padded to its first line, so tracebacks read
+``posts/x.md:42``. Figures are reset before and closed after every block.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import linecache
+import os
+import random
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from builder.figure_options import output_name
+
+_PROJECT_ROOT: Path = Path.cwd()
+_opened: set[str] = set()
+_SKIP_DIRS = (".cache", ".venv", "venv", "site", ".git")
+
+
+class BoundedOutput(io.TextIOBase):
+    """Collects printed text up to a limit, then counts what it drops."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(len(text), room)
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def text(self) -> str:
+        out = "".join(self.parts)
+        if self.dropped:
+            out += f"\n[output truncated: {self.dropped} more characters were printed; " \
+                   f"the limit is {self.limit}]"
+        return out
+
+
+class BlockError(Exception):
+    def __init__(self, message: str, line: int | None, column: int | None = None,
+                 details: str = "") -> None:
+        super().__init__(message)
+        self.message, self.line, self.column, self.details = message, line, column, details
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    """Record project files opened for reading: they become the block's cache dependencies."""
+    if event != "open" or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    mode = args[1] if len(args) > 1 else "r"
+    flags = args[2] if len(args) > 2 else 0
+    if isinstance(mode, str) and any(c in mode for c in "wax+"):
+        return
+    if isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR):
+        return
+    try:
+        path = os.fsdecode(args[0])
+        _opened.add(os.path.abspath(path))
+    except (TypeError, ValueError):
+        pass
+
+
+def _project_relative(path: str) -> str | None:
+    try:
+        rel = Path(path).resolve().relative_to(_PROJECT_ROOT)
+    except (ValueError, OSError):
+        return None
+    if rel.parts and (rel.parts[0] in _SKIP_DIRS or "site-packages" in rel.parts):
+        return None
+    return rel.as_posix()
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+def _dependencies(post: str) -> dict[str, str | None]:
+    """Project modules imported so far and project files opened so far, with their hashes."""
+    found: set[str] = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if file:
+            rel = _project_relative(file)
+            if rel:
+                found.add(rel)
+    for path in _opened:
+        rel = _project_relative(path)
+        if rel and rel != post and os.path.isfile(path):
+            found.add(rel)
+    return {rel: _digest(_PROJECT_ROOT / rel) for rel in sorted(found)}
+
+
+def _forget_project_modules() -> None:
+    """So an edited helper is imported afresh (and recorded) by the next job in a warm worker."""
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and _project_relative(file):
+            del sys.modules[name]
+
+
+def _reset_state(plt: Any, matplotlib: Any, np: Any, seed: int, options: dict[str, Any]) -> None:
+    plt.close("all")
+    random.seed(seed)
+    np.random.seed(seed)
+    if "fig-width" in options or "fig-height" in options:
+        width, height = matplotlib.rcParams["figure.figsize"]
+        matplotlib.rcParams["figure.figsize"] = (
+            options.get("fig-width", width), options.get("fig-height", height)
+        )
+
+
+def _compile(code: str, path: str, first_line: int) -> tuple[Any, Any]:
+    """Compile with the post as file name and lines as in the post; split a last expression."""
+    padded = "\n" * (first_line - 1) + code + "\n"
+    linecache.cache[path] = (len(padded), None, padded.splitlines(True), path)
+    try:
+        tree = ast.parse(padded, filename=path)
+    except SyntaxError as exc:
+        raise BlockError(f"SyntaxError: {exc.msg}", exc.lineno, exc.offset) from None
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = compile(ast.Expression(tree.body.pop().value), path, "eval")
+    return compile(tree, path, "exec"), last
+
+
+def _format_error(exc: BaseException, post: str) -> BlockError:
+    """Trace frames from the first one in the post on; the worker's own frames are dropped."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    start = next((i for i, f in enumerate(frames) if f.filename == post), 0)
+    frames = frames[start:]
+    shown = traceback.StackSummary.from_list(
+        [f for f in frames if not f.filename.startswith(str(Path(__file__).parent))]
+    )
+    for frame in shown:
+        rel = _project_relative(frame.filename) if os.path.isabs(frame.filename) else None
+        if rel:
+            frame.filename = rel
+    line = max((f.lineno or 0 for f in frames if f.filename == post), default=None)
+    message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    details = "Traceback (most recent call last):\n" + "".join(shown.format()) + message
+    return BlockError(message, line, details=details)
+
+
+def _animations(value: Any, namespace: dict[str, Any], names: set[str]) -> list[Any]:
+    from matplotlib.animation import Animation
+
+    found = [value] if isinstance(value, Animation) else []
+    for name in sorted(names):
+        candidate = namespace.get(name)
+        if isinstance(candidate, Animation) and all(candidate is not a for a in found):
+            found.append(candidate)
+    return found
+
+
+def _bound_names(code: str) -> set[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    return {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+
+
+def _save_images(block: dict[str, Any], value: Any, namespace: dict[str, Any],
+                 settings: dict[str, Any], out_dir: Path) -> list[dict[str, Any]]:
+    import matplotlib.pyplot as plt
+
+    from builder.gif import canvas_rgb, encode_gif
+
+    options = block["options"]
+    dpi = options.get("fig-dpi", settings["dpi"])
+    fmt = options.get("format") or (options["file"].rsplit(".", 1)[-1] if "file" in options
+                                    else "png")
+    animations = _animations(value, namespace, _bound_names(block["code"]))
+    animated = {id(a._fig) for a in animations}
+    figures = [plt.figure(n) for n in plt.get_fignums()]
+    statics = [f for f in figures if id(f) not in animated]
+    total = len(animations) + len(statics)
+    if total > settings["max_figures_per_block"]:
+        raise BlockError(f"the block made {total} figures; the limit is "
+                         f"{settings['max_figures_per_block']} per block", None)
+    images = []
+    for number, anim in enumerate(animations):
+        name = output_name(block, len(images), "gif")
+        frames = animation_frames(anim, dpi, settings["max_frames"], number + 1)
+        encode_gif(frames, anim._interval, out_dir / name)
+        height, width = frames[0].shape[:2]
+        images.append({"file": name, "width": width, "height": height, "frames": len(frames)})
+    for fig in statics:
+        name = output_name(block, len(images), fmt)
+        path = out_dir / name
+        if fmt == "gif":
+            fig.set_dpi(dpi)
+            frame = canvas_rgb(fig)
+            encode_gif([frame], 100, path)
+            height, width = frame.shape[:2]
+        elif fmt == "svg":
+            fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None})
+            width, height = (round(v * 72) for v in fig.get_size_inches())
+        else:
+            retina = settings["retina"]
+            fig.savefig(path, format="png", dpi=dpi * retina, metadata={"Software": None})
+            from PIL import Image
+
+            with Image.open(path) as image:
+                width, height = image.width // retina, image.height // retina
+        images.append({"file": name, "width": width, "height": height, "frames": 1})
+    return images
+
+
+def animation_frames(anim: Any, dpi: float, max_frames: int, number: int) -> list[Any]:
+    """Draw each frame once on the Agg canvas and keep its pixels.
+
+    This is what ``Animation.save`` does, less its two costs per frame: the extra draw of
+    ``draw_idle`` after every frame and a ``savefig`` round trip. The layout engine runs on
+    the first frame only, then the axes stay put, so frames never jitter.
+    """
+    from builder.gif import canvas_rgb
+
+    fig = anim._fig
+    fig.set_dpi(dpi)
+    anim._init_draw()
+    frames = []
+    for data in anim.new_saved_frame_seq():
+        if len(frames) >= max_frames:
+            raise BlockError(f"animation {number} has more than {max_frames} frames "
+                             "(the limit is set by 'figures.max_frames' in site.toml)", None)
+        anim._pre_draw(data, False)
+        anim._draw_frame(data)
+        frames.append(canvas_rgb(fig))
+        if len(frames) == 1:
+            fig.set_layout_engine("none")
+    if not frames:
+        raise BlockError(f"animation {number} has no frames", None)
+    return frames
+
+
+def run_job(job: dict[str, Any], send: Any) -> None:
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    global _PROJECT_ROOT
+    _PROJECT_ROOT = Path(job["root"]).resolve()
+    post = job["post"]
+    for extra in (job["post_dir"], job["root"]):
+        if extra not in sys.path:
+            sys.path.insert(0, extra)
+    _forget_project_modules()
+    _opened.clear()
+    os.makedirs(job["scratch"], exist_ok=True)
+    os.chdir(job["scratch"])
+    matplotlib.rcdefaults()
+    matplotlib.rcParams["svg.hashsalt"] = "build-site"
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": job["post_path"]}
+    out_dir = Path(job["out_dir"])
+    settings = job["settings"]
+    for block in job["blocks"]:
+        send(("start", block["index"]))
+        options = block["options"]
+        stdout = BoundedOutput(settings["max_output_bytes"])
+        result: dict[str, Any] = {"index": block["index"], "images": [], "error": None}
+        _reset_state(plt, matplotlib, np, block["index"], options)
+        old_out, old_err = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = stdout
+        try:
+            body, last = _compile(block["code"], post, block["code_line"])
+            try:
+                exec(body, namespace)
+                value = eval(last, namespace) if last is not None else None
+            except BlockError:
+                raise
+            except BaseException as exc:
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                raise _format_error(exc, post) from None
+            finally:
+                sys.stdout, sys.stderr = old_out, old_err
+            if block["capture"]:
+                result["images"] = _save_images(block, value, namespace, settings, out_dir)
+        except BlockError as error:
+            sys.stdout, sys.stderr = old_out, old_err
+            result["error"] = {"message": error.message, "line": error.line,
+                               "column": error.column, "details": error.details}
+        finally:
+            plt.close("all")
+        result["stdout"] = stdout.text()
+        result["deps"] = _dependencies(post)
+        send(("done", result))
+        if result["error"] and not options.get("error", False):
+            break
+    send(("finished", None))
+
+
+def main() -> None:
+    from multiprocessing.connection import Connection
+
+    read_fd, write_fd, memory_mb, parent = (int(a) for a in sys.argv[1:5])
+    from builder.procutil import watch_parent
+
+    watch_parent(parent)
+    import resource
+
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.environ["MPLBACKEND"] = "Agg"
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot
+    import numpy  # noqa: F401
+
+    sys.addaudithook(_audit)
+    incoming = Connection(read_fd, writable=False)
+    outgoing = Connection(write_fd, readable=False)
+    outgoing.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = incoming.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        run_job(job, outgoing.send)
+
+
+if __name__ == "__main__":
+    main()

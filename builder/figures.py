@@ -1,0 +1,256 @@
+"""The figure stage: decide which blocks must run, run them in workers, cache what they made.
+
+A block's cache key covers its code, the code of the earlier blocks it reads names from, its
+options and the library versions; its entry then lists the project modules it imported and
+the project files it read, with their hashes. So a prose edit runs nothing, and an edit of
+``figures/x.py`` or of a data file re-runs exactly the blocks whose run touched it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from builder.config import Config
+from builder.errors import BuildError
+from builder.figure_analysis import block_dependencies, job_groups
+from builder.figure_cache import FigureCache
+from builder.figure_runner import Job, JobOutcome, WorkerPool
+from builder.model import FigureBlock, FigureImage, FigureResult, ParsedBody, PostMeta
+from builder.write import Output
+
+FIGURES_VERSION = "1"
+# Options that change what a block's run produces (the others only change how it is shown).
+_RUN_OPTIONS = ("label", "file", "format", "fig-width", "fig-height", "fig-dpi", "error")
+
+
+@dataclass
+class FigureStage:
+    results: dict[str, dict[int, FigureResult]] = field(default_factory=dict)
+    outputs: list[Output] = field(default_factory=list)
+    errors: list[BuildError] = field(default_factory=list)
+    explain: list[str] = field(default_factory=list)
+    ran: int = 0
+    cached: int = 0
+
+
+def _hash(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "builder": FIGURES_VERSION}
+    for name in ("numpy", "matplotlib", "pillow"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def _key_parts(config: Config, meta: PostMeta, blocks: Sequence[FigureBlock], k: int,
+               needs: tuple[int, ...], versions: dict[str, str]) -> dict[str, str]:
+    block = blocks[k]
+
+    def run_options(b: FigureBlock) -> dict[str, Any]:
+        chosen = {name: b.options[name] for name in _RUN_OPTIONS if name in b.options}
+        if b.options.get("error"):
+            chosen["line"] = b.code_line  # its traceback, shown in the page, names lines
+        return chosen
+
+    return {
+        "code": _hash(block.code),
+        "options": _hash(run_options(block)),
+        "earlier": _hash([(blocks[j].code, run_options(blocks[j])) for j in needs]),
+        "versions": _hash([versions, config.figures.__dict__, meta.source]),
+    }
+
+
+def _explain_change(old: dict[str, str] | None, new: dict[str, str], reason: str) -> str:
+    if old:
+        for part, words in (("code", "its code changed"), ("options", "its options changed"),
+                            ("earlier", "an earlier block it uses changed"),
+                            ("versions", "library versions or figure settings changed")):
+            if old.get(part) != new[part]:
+                return words
+    return reason
+
+
+def run_figures(
+    config: Config,
+    posts: Sequence[tuple[PostMeta, ParsedBody]],
+    jobs: int,
+    use_cache: bool = True,
+    pool: WorkerPool | None = None,
+    say: Callable[[str], None] = lambda _: None,
+) -> FigureStage:
+    stage = FigureStage()
+    cache = FigureCache(config.root)
+    history = cache.load_history()
+    versions = library_versions()
+    planned: list[Job] = []
+    keys: dict[tuple[str, int], str] = {}
+    entries: dict[tuple[str, int], dict[str, Any]] = {}
+    for meta, body in posts:
+        blocks = [b for b in body.blocks]
+        if not blocks:
+            continue
+        stage.results[meta.source] = {}
+        needs = block_dependencies(blocks)
+        wanted: set[int] = set()
+        for k, block in enumerate(blocks):
+            if block.options.get("eval", True) is False:
+                continue
+            parts = _key_parts(config, meta, blocks, k, needs[k], versions)
+            key = _hash(parts)
+            keys[(meta.source, k)] = key
+            slot = f"{meta.source}#{k}"
+            entry, reason = cache.lookup(key) if use_cache else (None, "--no-cache")
+            if entry is None:
+                wanted.add(k)
+                why = _explain_change(history.get(slot), parts, reason)
+                stage.explain.append(f"{meta.source}:{block.line}: {block.label}: ran ({why})")
+            else:
+                entries[(meta.source, k)] = entry
+                stage.explain.append(f"{meta.source}:{block.line}: {block.label}: cached")
+            history[slot] = parts
+        for group in job_groups(needs, wanted):
+            planned.append(_job(config, meta, [blocks[i] for i in group]))
+
+    if planned:
+        own_pool = pool is None
+        pool = pool or WorkerPool(jobs, config.figures.memory_limit_mb, config.root)
+        scratch = Path(tempfile.mkdtemp(prefix="run-", dir=_ensure(cache.folder / "tmp")))
+        try:
+            for job in planned:
+                job.payload["out_dir"] = str(_ensure(scratch / _hash(job.post)[:12]))
+                job.payload["scratch"] = str(scratch / "cwd" / _hash(job.post)[:12])
+
+            def collect(outcome: JobOutcome) -> None:
+                _collect(outcome, cache, keys, entries, stage, posts_by_source)
+
+            posts_by_source = {meta.source: (meta, body) for meta, body in posts}
+            say(f"running {sum(len(j.payload['blocks']) for j in planned)} figure blocks "
+                f"in {min(jobs, len(planned))} workers")
+            pool.run_all(planned, collect)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            if own_pool:
+                pool.close()
+    cache.save_history(history)
+    stage.cached = len(entries) - stage.ran
+    _results_and_outputs(posts, entries, cache, stage)
+    return stage
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _job(config: Config, meta: PostMeta, blocks: list[FigureBlock]) -> Job:
+    settings = config.figures
+    post_path = config.root / meta.source
+    payload = {
+        "root": str(config.root),
+        "post": meta.source,
+        "post_path": str(post_path),
+        "post_dir": str(post_path.parent),
+        "settings": {
+            "dpi": settings.dpi, "retina": settings.retina,
+            "max_output_bytes": settings.max_output_bytes,
+            "max_figures_per_block": settings.max_figures_per_block,
+            "max_frames": settings.max_frames,
+        },
+        "blocks": [
+            {"index": b.index, "code": b.code, "code_line": b.code_line,
+             "options": b.options, "capture": True}
+            for b in blocks
+        ],
+    }
+    timeouts = {b.index: float(b.options.get("timeout", settings.timeout)) for b in blocks}
+    return Job(meta.source, payload, timeouts, {b.index: b.line for b in blocks})
+
+
+def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int], str],
+             entries: dict[tuple[str, int], dict[str, Any]], stage: FigureStage,
+             posts: dict[str, tuple[PostMeta, ParsedBody]]) -> None:
+    """Store what a job made; turn its failures into errors that name the post's lines."""
+    job = outcome.job
+    _, body = posts[job.post]
+    out_dir = Path(job.payload["out_dir"])
+    for result in outcome.results:
+        index = result["index"]
+        block = body.blocks[index]
+        error = result["error"]
+        if error and not block.options.get("error", False):
+            line = error["line"] or block.line
+            stage.errors.append(BuildError(
+                error["message"], job.post, line, column=error["column"],
+                details=error["details"] or None,
+                hint="if this block is meant to fail, add '#| error: true'"
+                if error["details"] else None,
+            ))
+            continue
+        images = []
+        for image in result["images"]:
+            digest = cache.store_image(out_dir / image["file"], image["file"])
+            images.append({**image, "digest": digest})
+        entry = {
+            "images": images,
+            "stdout": result["stdout"],
+            "error": (error["details"] or error["message"]) if error else None,
+            "deps": result["deps"],
+        }
+        cache.store_entry(keys[(job.post, index)], entry)
+        entries[(job.post, index)] = entry
+        stage.ran += 1
+    if outcome.failure:
+        index = outcome.failure["index"]
+        line = job.lines.get(index, next(iter(job.lines.values()))) if index is not None \
+            else next(iter(job.lines.values()))
+        stage.errors.append(BuildError(
+            outcome.failure["message"], job.post, line,
+            details=outcome.failure.get("details") or None,
+        ))
+
+
+def _results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
+                         entries: dict[tuple[str, int], dict[str, Any]],
+                         cache: FigureCache, stage: FigureStage) -> None:
+    for meta, body in posts:
+        folder = str(PurePosixPath(meta.output_file).parent)
+        folder = "" if folder == "." else folder + "/"
+        claimed: dict[str, int] = {}
+        for block in body.blocks:
+            entry = entries.get((meta.source, block.index))
+            if entry is None:
+                continue
+            images = []
+            for image in entry["images"]:
+                name = image["file"]
+                if name in claimed:
+                    stage.errors.append(BuildError(
+                        f"figure file '{name}' is also made by the block on line {claimed[name]}",
+                        meta.source, block.line, hint="give one of them '#| file: another-name'",
+                    ))
+                    continue
+                claimed[name] = block.line
+                images.append(FigureImage(name, image["width"], image["height"],
+                                          image["frames"], image["digest"]))
+                stage.outputs.append(Output(
+                    folder + name, "figure:" + image["digest"],
+                    lambda d=image["digest"], n=name: cache.read_image(d, n),
+                ))
+            stage.results[meta.source][block.index] = FigureResult(
+                block.index, tuple(images), entry["stdout"], entry["error"]
+            )

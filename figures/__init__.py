@@ -1,0 +1,1 @@
+"""The authors' shared figure code, importable from any figure block as ``figures.…``."""

@@ -1,0 +1,282 @@
+"""Continuous and discrete 1D convolution, computed and drawn for the flagship post.
+
+Every curve is computed: a ``Signal`` is a function of x, the convolution is a numerical
+integral on a fine grid (trapezoid rule, which is exact for the box functions drawn here),
+and each animation traces ``(f * g)(t)`` from the same numbers a reader could check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation
+from matplotlib.figure import Figure
+
+F_COLOUR = "#1f6fb4"  # f: blue
+G_COLOUR = "#d9480f"  # g and its flipped, shifted copies: orange
+AREA_COLOUR = "#f2c94c"  # the product f(x) g(t - x): yellow, as in Wikipedia's figures
+CONV_COLOUR = "#222222"  # the convolution (f * g)(t): black
+STEP = 1 / 200  # grid spacing: fine enough for smooth curves, exact at the boxes' edges
+FRAMES = 60
+INTERVAL_MS = 80
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A real function of x, with the algebra the post uses: scaling, flipping, shifting."""
+
+    func: Callable[[np.ndarray], np.ndarray]
+    name: str
+
+    def __call__(self, x: np.ndarray | float) -> np.ndarray:
+        return self.func(np.asarray(x, dtype=float))
+
+    def __mul__(self, factor: float) -> Signal:
+        return Signal(lambda x: factor * self.func(x), f"{factor:g}{self.name}")
+
+    __rmul__ = __mul__
+
+    def flipped(self) -> Signal:
+        """``x -> g(-x)``: the mirror image in the vertical axis."""
+        return Signal(lambda x: self.func(-x), f"{self.name}'")
+
+    def shifted(self, t: float) -> Signal:
+        """``x -> g(x - t)``: moved right by ``t``."""
+        return Signal(lambda x: self.func(x - t), f"{self.name}(x - t)")
+
+
+def box(a: float, b: float) -> Signal:
+    """1 on (a, b), 0 outside, and 1/2 at the two jumps (the midpoint convention).
+
+    The half values make the trapezoid rule exact for products of boxes, so the computed
+    convolution of a box with itself is the exact triangle, not a staircase near it.
+    """
+
+    def func(x: np.ndarray) -> np.ndarray:
+        inside = ((x > a) & (x < b)).astype(float)
+        edges = np.isclose(x, a) | np.isclose(x, b)
+        return np.where(edges, 0.5, inside)
+
+    return Signal(func, "box")
+
+
+def spike(decay: float = 3.0, length: float = 1.0) -> Signal:
+    """Jumps to 1 at x = 0, then decays exponentially until ``length``: a "spiky" function."""
+
+    def func(x: np.ndarray) -> np.ndarray:
+        inside = (x > 0) & (x < length)
+        value = np.where(inside, np.exp(-decay * np.clip(x, 0, None)), 0.0)
+        return np.where(np.isclose(x, 0) | np.isclose(x, length),
+                        0.5 * np.exp(-decay * np.clip(x, 0, None)), value)
+
+    return Signal(func, "spike")
+
+
+def grid(lo: float = -3.0, hi: float = 3.0, step: float = STEP) -> np.ndarray:
+    """Sample points symmetric around 0 with an exact ``step``, so grids line up under shifts."""
+    n_lo, n_hi = round(lo / step), round(hi / step)
+    return np.arange(n_lo, n_hi + 1) * step
+
+
+def convolution_at(f: Signal, g: Signal, t: float, x: np.ndarray | None = None) -> float:
+    """``(f * g)(t) = ∫ f(x) g(t - x) dx``, by the trapezoid rule on the grid ``x``."""
+    x = grid() if x is None else x
+    return float(np.trapezoid(f(x) * g(t - x), x))
+
+
+def convolve(f: Signal, g: Signal, x: np.ndarray) -> np.ndarray:
+    """``(f * g)`` on the whole grid at once with ``numpy.convolve`` (a discrete sum).
+
+    ``x`` must be ``grid(-L, L)``: then index ``i + n`` of the full discrete convolution is
+    the value at ``x[i]``. Trapezoid weights (halves at the ends) keep it equal to
+    ``convolution_at``.
+    """
+    step = x[1] - x[0]
+    n = (len(x) - 1) // 2
+    weights = np.ones_like(x)
+    weights[[0, -1]] = 0.5
+    full = np.convolve(f(x) * weights, g(x), mode="full") * step
+    return full[n : n + len(x)]
+
+
+# --- drawing -------------------------------------------------------------------------------
+
+
+def _axes(width: float = 6.4, height: float = 3.2, xlim: tuple[float, float] = (-2.5, 2.5),
+          ylim: tuple[float, float] = (-0.15, 2.3)) -> tuple[Figure, plt.Axes]:
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.axhline(0, color="#999999", linewidth=0.8, zorder=0)
+    ax.axvline(0, color="#999999", linewidth=0.8, zorder=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlabel("$x$")
+    ax.grid(True, color="#eeeeee", linewidth=0.6)
+    return fig, ax
+
+
+def plot_signals(xlim: tuple[float, float] = (-2.5, 2.5), **signals: Signal) -> Figure:
+    """The signals, each in its colour, labelled by its keyword (``f=…, g=…``)."""
+    fig, ax = _axes(xlim=xlim)
+    x = grid(*xlim)
+    colours = [F_COLOUR, G_COLOUR, CONV_COLOUR]
+    for (name, signal), colour in zip(signals.items(), colours, strict=False):
+        ax.plot(x, signal(x), color=colour, linewidth=2.2, label=f"${name}(x)$")
+    ax.legend(loc="upper right", frameon=False)
+    return fig
+
+
+def plot_flip(g: Signal) -> Figure:
+    """``g`` faded, and its mirror image ``g'(x) = g(-x)`` drawn over it."""
+    fig, ax = _axes()
+    x = grid(-2.5, 2.5)
+    ax.plot(x, g(x), color=G_COLOUR, linewidth=1.5, alpha=0.35, linestyle="--",
+            label="$g(x)$")
+    ax.plot(x, g.flipped()(x), color=G_COLOUR, linewidth=2.2, label="$g'(x) = g(-x)$")
+    ax.annotate("", xy=(-0.5, 1.0), xytext=(0.5, 1.0),
+                arrowprops={"arrowstyle": "->", "color": "#555555", "linewidth": 1.2})
+    ax.legend(loc="upper right", frameon=False)
+    return fig
+
+
+def _sweep(t0: float, t1: float, frames: int = FRAMES) -> np.ndarray:
+    """Shift values for the frames: there and back, so the loop has no jump."""
+    half = np.linspace(t0, t1, frames // 2)
+    return np.concatenate([half, half[::-1]])
+
+
+def animate_shift(g: Signal, t0: float = -1.5, t1: float = 1.5) -> FuncAnimation:
+    """``g'(x - t)`` sliding with ``t``; a marker shows where ``t`` is."""
+    fig, ax = _axes()
+    x = grid(-2.5, 2.5)
+    flipped = g.flipped()
+    ax.plot(x, flipped(x), color=G_COLOUR, linewidth=1.2, alpha=0.3, linestyle="--",
+            label="$g'(x)$")
+    (line,) = ax.plot([], [], color=G_COLOUR, linewidth=2.2, label="$g'(x - t)$")
+    (marker,) = ax.plot([], [], "v", color=CONV_COLOUR, markersize=8)
+    label = ax.text(0.02, 0.92, "", transform=ax.transAxes)
+    ax.legend(loc="upper right", frameon=False)
+    ts = _sweep(t0, t1)
+
+    def draw(i: int) -> tuple:
+        t = ts[i]
+        line.set_data(x, flipped.shifted(t)(x))
+        marker.set_data([t], [-0.08])
+        label.set_text(f"$t = {t:+.2f}$")
+        return line, marker, label
+
+    return FuncAnimation(fig, draw, frames=len(ts), interval=INTERVAL_MS, blit=False)
+
+
+def overlap(f: Signal, g: Signal, t: float, x: np.ndarray) -> tuple[float, float] | None:
+    """``[a, b]``: where ``f(x)`` and ``g(t - x)`` are both non-zero, if anywhere."""
+    both = (np.abs(f(x)) > 0) & (np.abs(g(t - x)) > 0)
+    if not both.any():
+        return None
+    return float(x[both][0]), float(x[both][-1])
+
+
+def animate_overlap(f: Signal, g: Signal, t0: float = -1.0, t1: float = 2.0) -> FuncAnimation:
+    """``f`` and the flipped, shifted ``g``; the area under their product over ``[a, b]``."""
+    fig, ax = _axes()
+    x = grid(-2.5, 2.5)
+    ax.plot(x, f(x), color=F_COLOUR, linewidth=2.2, label="$f(x)$")
+    (line,) = ax.plot([], [], color=G_COLOUR, linewidth=2.2, label="$g'(x - t)$")
+    label = ax.text(0.02, 0.92, "", transform=ax.transAxes)
+    ax.legend(loc="upper right", frameon=False)
+    ts = _sweep(t0, t1)
+    shaded: list = []
+
+    def draw(i: int) -> tuple:
+        t = ts[i]
+        for artist in shaded:
+            artist.remove()
+        shaded.clear()
+        line.set_data(x, g(t - x))
+        product = f(x) * g(t - x)
+        shaded.append(ax.fill_between(x, product, color=AREA_COLOUR, alpha=0.8, linewidth=0))
+        span = overlap(f, g, t, x)
+        if span:
+            a, b = span
+            for end, name in ((a, "a"), (b, "b")):
+                shaded.append(ax.axvline(end, color="#777777", linewidth=0.8, linestyle=":"))
+                shaded.append(ax.text(end, 2.12, f"${name}$", ha="center", va="bottom"))
+        area = convolution_at(f, g, t, x)
+        label.set_text(f"$t = {t:+.2f}$,  area $= {area:.2f}$")
+        return (line, label, *shaded)
+
+    return FuncAnimation(fig, draw, frames=len(ts), interval=INTERVAL_MS)
+
+
+def animate_discrete(f: Signal, g: Signal, step: float = 0.25, t0: float = -1.0,
+                     t1: float = 2.0) -> FuncAnimation:
+    """The discrete version: samples ``f[i]`` and ``g[t - i]``; the sum of their products."""
+    fig, ax = _axes()
+    x = np.arange(round(-2.5 / step), round(2.5 / step) + 1) * step
+    fine = grid(-2.5, 2.5)
+    ts = np.round(_sweep(t0, t1) / step) * step  # the discrete shift moves sample by sample
+    f_stems = ax.stem(x - step * 0.12, f(x), linefmt=F_COLOUR, markerfmt="o", basefmt=" ",
+                      label="$f[i]$")
+    f_stems.markerline.set_color(F_COLOUR)
+    ax.plot(fine, f(fine), color=F_COLOUR, linewidth=0.8, alpha=0.3)
+    g_stems = ax.stem(x + step * 0.12, g(-x), linefmt=G_COLOUR, markerfmt="s", basefmt=" ",
+                      label="$g[t - i]$")
+    g_stems.markerline.set_color(G_COLOUR)
+    bars = ax.bar(x, np.zeros_like(x), width=step * 0.8, color=AREA_COLOUR, alpha=0.8,
+                  zorder=0, label="$f[i]\\,g[t - i]$")
+    label = ax.text(0.02, 0.92, "", transform=ax.transAxes)
+    ax.legend(loc="upper right", frameon=False, fontsize=9)
+
+    def draw(i: int) -> tuple:
+        t = ts[i]
+        values = g(t - x)
+        g_stems.markerline.set_ydata(values)
+        shifted = x + step * 0.12
+        g_stems.stemlines.set_segments(
+            [[(xi, 0), (xi, v)] for xi, v in zip(shifted, values, strict=True)]
+        )
+        products = f(x) * values
+        for bar, height in zip(bars, products, strict=True):
+            bar.set_height(height)
+        total = float(np.sum(products) * step)
+        label.set_text(f"$t = {t:+.2f}$,  $\\sum_i f[i]\\,g[t-i]\\,\\Delta = {total:.2f}$")
+        return (g_stems.markerline, g_stems.stemlines, label, *bars)
+
+    return FuncAnimation(fig, draw, frames=len(ts), interval=INTERVAL_MS)
+
+
+def animate_convolution(f: Signal, g: Signal, t0: float = -1.5, t1: float = 2.5,
+                        ylim: tuple[float, float] = (-0.1, 1.25)) -> FuncAnimation:
+    """Wikipedia's picture: ``g(t - x)`` slides over ``f``, the product's area is shaded, and
+    the convolution ``(f * g)(t)`` is traced up to the current ``t``."""
+    fig, ax = _axes(xlim=(t0 - 0.5, t1 + 0.5), ylim=ylim)
+    x = grid(t0 - 0.5, t1 + 0.5)
+    trace_x = grid(-3.0, 3.0)
+    result = convolve(f, g, trace_x)
+    ax.plot(x, f(x), color=F_COLOUR, linewidth=2.0, label="$f(x)$")
+    (moving,) = ax.plot([], [], color=G_COLOUR, linewidth=2.0, label="$g(t - x)$")
+    (trace,) = ax.plot([], [], color=CONV_COLOUR, linewidth=2.2, label="$(f * g)(t)$")
+    (dot,) = ax.plot([], [], "o", color=CONV_COLOUR, markersize=5)
+    cursor = ax.axvline(t0, color="#777777", linewidth=0.8, linestyle=":")
+    ax.legend(loc="upper right", frameon=False)
+    ts = np.linspace(t0, t1, FRAMES)
+    shaded: list = []
+
+    def draw(i: int) -> tuple:
+        t = ts[i]
+        for artist in shaded:
+            artist.remove()
+        shaded.clear()
+        moving.set_data(x, g(t - x))
+        shaded.append(ax.fill_between(x, f(x) * g(t - x), color=AREA_COLOUR, alpha=0.8,
+                                      linewidth=0))
+        upto = trace_x <= t + 1e-9
+        trace.set_data(trace_x[upto], result[upto])
+        dot.set_data([t], [convolution_at(f, g, t, trace_x)])
+        cursor.set_xdata([t, t])
+        return (moving, trace, dot, cursor, *shaded)
+
+    return FuncAnimation(fig, draw, frames=len(ts), interval=INTERVAL_MS)

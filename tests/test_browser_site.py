@@ -1,0 +1,77 @@
+"""The built flagship site in a real browser: math typeset, nothing missing, no errors."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM, browser_page, is_local, serve_folder
+from tests.conftest import REPO, Project
+
+ARTIFACTS = REPO / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/test installs it)"
+)
+
+
+def blocked_only_outside(errors: list[str], blocked: list[str]) -> list[str]:
+    """Console errors, less the failures of requests this test itself blocked."""
+    return [e for e in errors if not (blocked and "net::ERR_FAILED" in e)]
+
+
+def test_flagship_post_typesets_and_resolves(flagship: Project) -> None:
+    flagship.build()
+    site = flagship.root / "site"
+    post_url = next(p for p in site.rglob("index.html") if "cnns" in str(p)).parent
+    path = "/" + post_url.relative_to(site).as_posix() + "/"
+    source = next((flagship.root / "posts").glob("*cnns*.md")).read_text()
+    with serve_folder(site) as base, browser_page() as (page, errors, failed, blocked):
+        page.goto(base + path)
+        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("MathJax.startup.promise")
+        containers = page.locator("mjx-container").count()
+        spans = page.locator(".math").count()
+        assert containers == spans > 0
+        assert containers >= len(re.findall(r"\$[^$\s]", source)) // 2 - 2
+        assert page.locator("mjx-merror").count() == 0
+        assert page.locator("text=2D discrete convolutions").count() >= 1
+        for image in page.locator("img").all():
+            loaded = image.evaluate("i => i.complete && i.naturalWidth > 0")
+            assert loaded, image.get_attribute("src")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "flagship-post.png"), full_page=True)
+
+        links = sorted({a for a in page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => e.href)") if is_local(a)})
+        for link in links:
+            response = page.request.get(link.split("#")[0])
+            assert response.ok, link
+        assert not failed, failed
+        assert blocked_only_outside(errors, blocked) == []
+        assert all(not is_local(url) for url in blocked)
+
+
+def test_site_pages_render_without_errors(project: Project) -> None:
+    project.write("site.toml", 'title = "Blog"\nper_page = 1\nbase_url = "http://x/sub/"\n')
+    project.post("2020-01-01-a.md", "---\ntags: [t]\n---\nFirst $\\alpha$.\n")
+    project.post("2020-01-02-b.md", "---\ntags: [t]\n---\nSecond $$\\beta$$ here.\n")
+    project.build()
+    served = project.root / "served"
+    shutil.copytree(project.root / "site", served / "sub")
+    with serve_folder(served) as base, browser_page() as (page, errors, failed, blocked):
+        for path in ["/sub/", "/sub/page/2/", "/sub/tags/", "/sub/tags/t/", "/sub/archive/",
+                     "/sub/2020/01/02/b/", "/sub/404.html"]:
+            page.goto(base + path)
+            for link in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+                if is_local(link) and "/sub/" in link:
+                    assert page.request.get(link.split("#")[0]).ok, (path, link)
+        page.goto(base + "/sub/2020/01/02/b/")
+        page.evaluate("MathJax.startup.promise")
+        assert page.locator("mjx-container").count() == 1
+        assert not failed, failed
+        assert errors == []
+        assert blocked == []
