@@ -61,31 +61,19 @@ def build_site(
         remove_stale_staging(out, say)
         clock = _Clock(report)
 
-        layouts = available_layouts(config)
-        sources, errors = read_sources(find_posts(config), config.root)
-        clock.lap("read")
-
-        cache = ParseCache(config.root, enabled=options.use_cache)
-        parsed, parse_errors, report.parsed = parse_posts(
-            sources, config, layouts, cache, options.jobs
-        )
-        raise_all(errors + parse_errors)
-        clock.lap("parse")
-
-        now = _now()
-        chosen = [p for p in parsed if options.drafts or _published(p[1], now)]
-        chosen.sort(key=lambda p: (p[1].date, p[1].source), reverse=True)
-        _check_unique_urls([meta for _, meta, _ in chosen])
+        chosen, parse_cache, report.parsed = collect_posts(config, options)
         report.posts = len(chosen)
+        clock.lap("parse")
 
         figures = run_figures(config, [(meta, body) for _, meta, body in chosen],
                               options.jobs, options.use_cache, pool=options.pool, say=say)
         report.figures_ran, report.figures_cached = figures.ran, figures.cached
         report.explain = figures.explain
+        parse_cache.save()
         raise_all(figures.errors)
         site_posts = [
             SitePost(key, meta, body, _ordered(figures.results.get(meta.source, {})),
-                     _html_loader(cache, key, body, figures.results.get(meta.source, {})))
+                     _html_loader(parse_cache, key, body, figures.results.get(meta.source, {})))
             for key, meta, body in chosen
         ]
         clock.lap("figures")
@@ -99,9 +87,27 @@ def build_site(
 
         writer = SiteWriter(config, out)
         report.write = writer.write(outputs + figures.outputs + assets)
-        cache.save({key for key, _, _ in parsed})
         clock.lap("write")
     return report
+
+
+Parsed = tuple[str, PostMeta, ParsedBody]
+
+
+def collect_posts(config: Config, options: BuildOptions) -> tuple[list[Parsed], ParseCache, int]:
+    """Read and parse every post; return the ones to publish (newest first), the parse cache
+    and how many posts were parsed afresh. Every mistake in every post is raised together."""
+    layouts = available_layouts(config)
+    sources, errors = read_sources(find_posts(config), config.root)
+    cache = ParseCache(config.root, enabled=options.use_cache)
+    parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, options.jobs)
+    cache.keep({key for key, _, _ in parsed})
+    raise_all(errors + parse_errors)
+    now = _now()
+    chosen = [p for p in parsed if options.drafts or _published(p[1], now)]
+    chosen.sort(key=lambda p: (p[1].date, p[1].source), reverse=True)
+    _check_unique_urls([meta for _, meta, _ in chosen])
+    return chosen, cache, fresh
 
 
 class _Clock:

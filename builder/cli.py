@@ -79,6 +79,34 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
 
 @cli.command()
 @_PROJECT
+@click.option("--update", is_flag=True, help="Rewrite figures.lock from this run.")
+@click.option("--drafts", is_flag=True, help="Check drafts and future-dated posts too.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: cores).")
+def check(root: Path, update: bool, drafts: bool, jobs: int | None) -> None:
+    """Regenerate every figure from scratch and compare with figures.lock."""
+    from builder.build import BuildOptions
+    from builder.check import LOCK_FILE, check_figures
+    from builder.config import load_config
+
+    say = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    try:
+        config = load_config(root)
+        options = BuildOptions(drafts=drafts, **({"jobs": jobs} if jobs else {}))
+        report = check_figures(config, options, update, say)
+    except BuildError as error:
+        _fail(error)
+    for problem in report.problems:
+        click.echo(click.style(problem, fg="red"), err=True)
+    if report.problems:
+        click.echo(f"check failed: {len(report.problems)} problems", err=True)
+        sys.exit(1)
+    verb = f"wrote {LOCK_FILE} for" if report.updated else "all match"
+    click.echo(f"{report.figures} figures regenerate identically; {verb} {LOCK_FILE}"
+               if not report.updated else f"{verb} {report.figures} figures", err=True)
+
+
+@cli.command()
+@_PROJECT
 @click.argument("title")
 @click.option("--date", "when", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
 def new(root: Path, title: str, when: object) -> None:

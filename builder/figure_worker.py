@@ -79,10 +79,17 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         pass
 
 
+_BUILDER = Path(__file__).resolve().parent
+
+
 def _project_relative(path: str) -> str | None:
+    """``path`` relative to the project, if it is an author's file (not the builder's own)."""
     try:
-        rel = Path(path).resolve().relative_to(_PROJECT_ROOT)
+        resolved = Path(path).resolve()
+        rel = resolved.relative_to(_PROJECT_ROOT)
     except (ValueError, OSError):
+        return None
+    if resolved.is_relative_to(_BUILDER):
         return None
     if rel.parts and (rel.parts[0] in _SKIP_DIRS or "site-packages" in rel.parts):
         return None

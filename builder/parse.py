@@ -64,6 +64,10 @@ class ParseCache:
                 self.index = json.loads((self.folder / "index.json").read_bytes())
             except (OSError, ValueError):
                 self.index = {}
+        self._saved = set(self.index)
+
+    def dirty(self) -> bool:
+        return set(self.index) != self._saved
 
     def get(self, key: str) -> tuple[PostMeta, ParsedBody] | None:
         entry = self.index.get(key)
@@ -85,10 +89,14 @@ class ParseCache:
             atomic_write(self.folder / f"{key}.html", body.html.encode("utf-8"))
         self.index[key] = {"meta": _meta_to(meta), "body": _body_to(body)}
 
-    def save(self, keep: set[str]) -> None:
-        if not self.enabled:
+    def keep(self, keys: set[str]) -> None:
+        """Forget entries of posts that no longer exist (or no longer look like this)."""
+        self.index = {key: value for key, value in self.index.items() if key in keys}
+
+    def save(self) -> None:
+        if not self.enabled or not self.dirty():
             return
-        self.index = {key: value for key, value in self.index.items() if key in keep}
+        keep = set(self.index)
         atomic_write(self.folder / "index.json", json.dumps(self.index).encode())
         for path in self.folder.glob("*.html"):
             if path.stem not in keep:

@@ -1,0 +1,177 @@
+"""``build-site check``: prove every figure still regenerates from its code, identically.
+
+It runs every figure block from scratch twice (ignoring the cache), and fails if a block
+errors, an image a post references is missing, the two runs differ, or a figure differs from
+the committed manifest ``figures.lock``. When the libraries that draw (numpy, matplotlib,
+Pillow, Python) differ from the ones the manifest was made with, figures are compared by
+their pixels with a small tolerance instead of byte for byte, as pytest-mpl does, because a
+new FreeType or matplotlib moves antialiased edges by a shade.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from builder.build import BuildOptions, collect_posts
+from builder.config import Config
+from builder.figure_cache import FigureCache
+from builder.figures import FigureStage, library_versions, run_figures
+from builder.fsutil import atomic_write, exclusive_lock
+
+LOCK_FILE = "figures.lock"
+_THUMB = (32, 16)  # pixels kept per sampled frame: enough to see a curve move
+_TOLERANCE = 6.0  # mean absolute difference (0-255) allowed between thumbnails
+
+
+@dataclass
+class CheckReport:
+    figures: int = 0
+    problems: list[str] = field(default_factory=list)
+    updated: bool = False
+
+
+def _thumbnails(data: bytes) -> list[str]:
+    """Small grey thumbnails of up to four frames spread over the image: its pixel print."""
+    from PIL import Image, ImageSequence
+
+    if data.lstrip()[:5] in (b"<?xml", b"<svg "):
+        return []  # SVG is text: compared by its hash only
+    with Image.open(io.BytesIO(data)) as image:
+        frames = [f.convert("L").resize(_THUMB, Image.Resampling.BOX)
+                  for f in ImageSequence.Iterator(image)]
+    picks = sorted({0, len(frames) // 3, 2 * len(frames) // 3, len(frames) - 1})
+    return [base64.b64encode(frames[i].tobytes()).decode() for i in picks]
+
+
+def _distance(a: list[str], b: list[str]) -> float:
+    if len(a) != len(b):
+        return float("inf")
+    total = count = 0
+    for x, y in zip(a, b, strict=True):
+        bx, by = base64.b64decode(x), base64.b64decode(y)
+        total += sum(abs(p - q) for p, q in zip(bx, by, strict=True))
+        count += len(bx)
+    return total / max(count, 1)
+
+
+def _manifest(stage: FigureStage, cache: FigureCache, labels: dict[tuple[str, int], str],
+              ) -> dict[str, dict[str, Any]]:
+    figures = {}
+    for post, results in sorted(stage.results.items()):
+        for index, result in sorted(results.items()):
+            for image in result.images:
+                data = cache.read_image(image.digest, image.file)
+                figures[f"{post}:{image.file}"] = {
+                    "post": post, "label": labels[(post, index)], "file": image.file,
+                    "size": [image.width, image.height], "frames": image.frames,
+                    "bytes": len(data), "hash": image.digest,
+                    "pixels": _thumbnails(data),
+                }
+    return figures
+
+
+def check_figures(config: Config, options: BuildOptions, update: bool,
+                  say: Callable[[str], None]) -> CheckReport:
+    report = CheckReport()
+    with exclusive_lock(config.root / ".cache" / "build.lock"):
+        chosen, parse_cache, _ = collect_posts(config, options)
+        posts = [(meta, body) for _, meta, body in chosen]
+        html = {meta.source: body.html or parse_cache.html(key) or ""
+                for key, meta, body in chosen}
+        labels = {(m.source, b.index): b.label for m, body in posts for b in body.blocks}
+        cache = FigureCache(config.root)
+        say("running every figure block from scratch")
+        first = run_figures(config, posts, options.jobs, use_cache=False, say=say)
+        report.problems += [str(error) for error in first.errors]
+        if first.errors:
+            return report
+        say("running them all again, to see that they make the same bytes")
+        second = run_figures(config, posts, options.jobs, use_cache=False, say=say)
+        report.problems += [str(error) for error in second.errors]
+        now = _manifest(first, cache, labels)
+        again = _manifest(second, cache, labels)
+        report.figures = len(now)
+        for name in sorted(now):
+            if again.get(name, {}).get("hash") != now[name]["hash"]:
+                report.problems.append(f"{name}: two runs made different bytes "
+                                       "(unseeded randomness, a timestamp, a dict order?)")
+        report.problems += _missing_references(config, posts, html, now)
+        lock_path = config.root / LOCK_FILE
+        versions = library_versions()
+        if update:
+            text = json.dumps({"versions": versions, "figures": now}, indent=1, sort_keys=True)
+            atomic_write(lock_path, (text + "\n").encode())
+            report.updated = True
+            return report
+        report.problems += _compare_with_lock(lock_path, now, versions)
+    return report
+
+
+def _missing_references(config: Config, posts: list, html: dict[str, str],
+                        made: dict[str, Any]) -> list[str]:
+    """Every image a post's HTML points at must be a figure it made or a static file."""
+    problems = []
+    static = config.root / "static"
+    for meta, _ in posts:
+        for match in re.finditer(r'<img[^>]*\ssrc="([^"]+)"', html[meta.source]):
+            src = match.group(1)
+            if re.match(r"^[a-z]+:", src) or src.startswith("//"):
+                continue
+            if src.startswith("/"):
+                ok = (static / PurePosixPath(src).relative_to("/static")).is_file() \
+                    if src.startswith("/static/") else False
+            else:
+                ok = f"{meta.source}:{src}" in made
+            if not ok:
+                line = _line_of(config.root / meta.source, src)
+                problems.append(f"{meta.source}:{line}: image '{src}' is referenced but "
+                                "no figure block makes it")
+    return problems
+
+
+def _line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if needle in line:
+            return number
+    return 1
+
+
+def _compare_with_lock(lock_path: Path, now: dict[str, Any], versions: dict[str, str]
+                       ) -> list[str]:
+    if not lock_path.is_file():
+        return [f"{LOCK_FILE}: missing; run 'build-site check --update' and commit it"]
+    try:
+        locked = json.loads(lock_path.read_text(encoding="utf-8"))
+        figures, locked_versions = locked["figures"], locked["versions"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"{LOCK_FILE}: unreadable ({exc}); run 'build-site check --update'"]
+    same_libraries = locked_versions == versions
+    problems = []
+    for name in sorted(set(figures) - set(now)):
+        problems.append(f"{name}: in {LOCK_FILE} but no block makes it any more")
+    for name in sorted(set(now) - set(figures)):
+        problems.append(f"{name}: new figure, not in {LOCK_FILE} (run 'build-site check "
+                        "--update' and commit it)")
+    for name in sorted(set(now) & set(figures)):
+        old, new = figures[name], now[name]
+        if old["hash"] == new["hash"]:
+            continue
+        if old["size"] != new["size"] or old["frames"] != new["frames"]:
+            problems.append(f"{name}: was {old['size'][0]}x{old['size'][1]} px, "
+                            f"{old['frames']} frames; now {new['size'][0]}x{new['size'][1]} "
+                            f"px, {new['frames']} frames")
+            continue
+        distance = _distance(old["pixels"], new["pixels"])
+        if same_libraries or distance > _TOLERANCE:
+            why = "with the same libraries" if same_libraries else \
+                f"pixels differ by {distance:.1f}/255 on average (tolerance {_TOLERANCE})"
+            problems.append(f"{name}: differs from {LOCK_FILE} ({why}); if the change is "
+                            "intended, run 'build-site check --update' and commit it")
+    return problems
