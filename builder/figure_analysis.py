@@ -3,8 +3,8 @@
 Blocks of a post share one namespace, as in a notebook, but most figure blocks only import
 helpers and call them. A block that reads no name an earlier block binds can run on its own:
 in another worker, and with a cache key that ignores the earlier blocks' code. When unsure
-(code that does not parse, or an earlier block that may change shared state), the block
-depends on every block before it.
+(an earlier block that may change shared state: styles, seeds, attributes of shared
+objects), the block depends on every block before it.
 """
 
 from __future__ import annotations
@@ -72,13 +72,17 @@ def block_dependencies(blocks: Sequence[FigureBlock]) -> list[tuple[int, ...]]:
     needs: list[set[int]] = []
     for k, info in enumerate(analysed):
         if info is None:
-            needs.append(set(range(k)))
+            needs.append(set())  # it fails to compile whatever ran before it
             continue
         free = info[0]
         direct: set[int] = set()
         for j in range(k):
+            if blocks[j].options.get("eval", True) is False:
+                continue  # never runs, so binds nothing
             other = analysed[j]
-            if other is None or other[2] or free & other[1]:
+            if other is None:
+                continue  # a block that does not parse fails before binding anything
+            if other[2] or free & other[1]:
                 direct.add(j)
         closure = set(direct)
         for j in direct:

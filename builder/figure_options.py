@@ -95,7 +95,7 @@ def _check_names(options: dict[str, Any], lines: dict[str, int], path: str, firs
         )
     if fmt is not None and fmt != suffix:
         raise BuildError(
-            f"file '{name}' does not match format '{fmt}'", path, lines.get("format", first)
+            f"file '{name}' does not match format '{fmt}'", path, lines["file"]
         )
 
 

@@ -180,22 +180,29 @@ class WorkerPool:
             worker.close()
 
     def run_all(self, jobs: list[Job], on_outcome: Callable[[JobOutcome], None]) -> None:
+        self.cancelled.clear()
         pending: queue.Queue[Job] = queue.Queue()
         for job in jobs:
             pending.put(job)
 
+        crashes: list[BaseException] = []
+
         def slot() -> None:
-            while not self.cancelled.is_set():
-                try:
-                    job = pending.get_nowait()
-                except queue.Empty:
-                    return
-                worker = self._take()
-                try:
-                    outcome = worker.run(job, self.cancelled)
-                finally:
-                    self._give_back(worker)
-                on_outcome(outcome)
+            try:
+                while not self.cancelled.is_set():
+                    try:
+                        job = pending.get_nowait()
+                    except queue.Empty:
+                        return
+                    worker = self._take()
+                    try:
+                        outcome = worker.run(job, self.cancelled)
+                    finally:
+                        self._give_back(worker)
+                    on_outcome(outcome)
+            except BaseException as exc:  # re-raised in the caller's thread, never lost
+                crashes.append(exc)
+                self.cancelled.set()
 
         threads = [threading.Thread(target=slot, daemon=True)
                    for _ in range(min(self.size, len(jobs)))]
@@ -208,6 +215,8 @@ class WorkerPool:
         except BaseException:
             self.cancelled.set()
             raise
+        if crashes:
+            raise crashes[0]
 
     def close(self) -> None:
         with self.lock:

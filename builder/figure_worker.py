@@ -23,6 +23,7 @@ from typing import Any
 from builder.figure_options import output_name
 
 _PROJECT_ROOT: Path = Path.cwd()
+_MEMORY_MB = 0
 _opened: set[str] = set()
 _SKIP_DIRS = (".cache", ".venv", "venv", "site", ".git")
 
@@ -166,6 +167,9 @@ def _format_error(exc: BaseException, post: str) -> BlockError:
             frame.filename = rel
     line = max((f.lineno or 0 for f in frames if f.filename == post), default=None)
     message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    if isinstance(exc, MemoryError):
+        message += (f" (the worker's memory limit is {_MEMORY_MB} MB; set it with "
+                    "'figures.memory_limit_mb' in site.toml)")
     details = "Traceback (most recent call last):\n" + "".join(shown.format()) + message
     return BlockError(message, line, details=details)
 
@@ -307,7 +311,9 @@ def run_job(job: dict[str, Any], send: Any) -> None:
             finally:
                 sys.stdout, sys.stderr = old_out, old_err
             if block["capture"]:
-                result["images"] = _save_images(block, value, namespace, settings, out_dir)
+                folder = out_dir / str(block["index"])
+                folder.mkdir(parents=True, exist_ok=True)
+                result["images"] = _save_images(block, value, namespace, settings, folder)
         except BlockError as error:
             sys.stdout, sys.stderr = old_out, old_err
             result["error"] = {"message": error.message, "line": error.line,
@@ -331,6 +337,8 @@ def main() -> None:
     watch_parent(parent)
     import resource
 
+    global _MEMORY_MB
+    _MEMORY_MB = memory_mb
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     os.environ["MPLBACKEND"] = "Agg"

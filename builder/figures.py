@@ -203,7 +203,7 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
             continue
         images = []
         for image in result["images"]:
-            digest = cache.store_image(out_dir / image["file"], image["file"])
+            digest = cache.store_image(out_dir / str(index) / image["file"], image["file"])
             images.append({**image, "digest": digest})
         entry = {
             "images": images,

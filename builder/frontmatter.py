@@ -84,7 +84,8 @@ def load_yaml(
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = first_line + mark.line if mark else first_line
+        last_line = first_line + max(0, yaml_text.count("\n"))
+        line = min(first_line + mark.line, last_line) if mark else first_line
         problem = exc.problem or "invalid YAML"
         cause = exc.__cause__
         if isinstance(cause, _Duplicate):

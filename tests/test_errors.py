@@ -17,7 +17,7 @@ Fine.
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("---\ntitle: [unclosed\n---\n", "posts/2020-01-01-bad.md:3: front matter:"),
+        ("---\ntitle: [unclosed\n---\n", "posts/2020-01-01-bad.md:2: front matter:"),
         ("---\n- a list\n---\n", "posts/2020-01-01-bad.md:2: front matter must be a mapping"),
         ("---\ndate: 2020-13-45\n---\n", "posts/2020-01-01-bad.md:2: front matter: bad date '2020-13-45'"),
         ("---\ntitle: a\ntitle: b\n---\n",

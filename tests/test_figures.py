@@ -1,0 +1,300 @@
+"""Figure blocks end to end: what they show, how they fail, and what the cache re-runs."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from tests.conftest import Project
+
+HEAD = "---\ntitle: Figures\n---\n"
+
+
+def fence(*lines: str) -> str:
+    return "```{python}\n" + "\n".join(lines) + "\n```\n"
+
+
+def image(project: Project, name: str) -> Image.Image:
+    data = (project.root / "site/2020/01/01/f" / name).read_bytes()
+    return Image.open(io.BytesIO(data))
+
+
+def test_outputs_png_svg_gif_text_and_numbering(project: Project) -> None:
+    project.post("2020-01-01-f.md", HEAD + "See @fig-line and @fig-anim.\n\n" + fence(
+        "#| label: fig-line",
+        '#| fig-cap: "A line, $y = x$."',
+        '#| fig-alt: "A straight line."',
+        "#| fig-width: 4",
+        "#| fig-height: 2",
+        "import matplotlib.pyplot as plt",
+        "plt.plot([0, 1], [0, 1])",
+        "plt.show()",
+        'print("printed <text>")',
+    ) + "\n" + fence(
+        "#| label: fig-anim",
+        "#| echo: false",
+        "from matplotlib.animation import FuncAnimation",
+        "fig, ax = plt.subplots(figsize=(2, 1))",
+        "anim = FuncAnimation(fig, lambda i: ax.axvline(i / 10), frames=10, interval=100)",
+    ) + "\n" + fence(
+        "#| file: drawing.svg",
+        "#| code-fold: true",
+        "plt.figure(figsize=(1, 1)); plt.plot([1, 2])",
+    ) + "\n" + fence(
+        "#| file: still.gif",
+        "#| output: false",
+        "plt.figure(figsize=(1, 1)); plt.plot([1, 2])",
+    ) + "\n" + fence("#| eval: false", "this would not even parse(") + "\n" + fence(
+        "#| format: png", "#| fig-dpi: 50", "plt.figure(figsize=(2, 2))",
+    ))
+    project.build()
+    page = project.page("2020/01/01/f/index.html")
+    png = image(project, "fig-line.png")
+    assert png.size == (800, 400)  # 4 x 2 inches at 100 dpi, twice for sharp screens
+    assert 'src="fig-line.png" alt="A straight line." width="400" height="200"' in page
+    assert '<figure class="figure" id="fig-line">' in page
+    assert '<span class="figure-number">Figure 1:</span> A line, <span class="math">\\(y = x\\)</span>.' in page
+    assert '<a class="figure-ref" href="#fig-line">Figure&nbsp;1</a>' in page
+    assert '<a class="figure-ref" href="#fig-anim">Figure&nbsp;2</a>' in page
+    assert "printed &lt;text&gt;" in page
+    assert "FuncAnimation" not in page  # echo: false
+    gif = image(project, "fig-anim.gif")
+    assert gif.n_frames == 10 and gif.info["loop"] == 0 and gif.info["duration"] == 100
+    svg = (project.root / "site/2020/01/01/f/drawing.svg").read_text()
+    assert svg.startswith("<?xml") and "<dc:date>" not in svg and "Matplotlib v" not in svg
+    assert '<details class="cell-code"><summary>Code</summary>' in page
+    assert image(project, "still.gif").n_frames == 1
+    assert "still.gif" not in page  # output: false: made, not shown
+    assert "<span class=\"n\">parse</span>" in page  # eval: false: shown, not run
+    assert image(project, "figure-6.png").size == (200, 200)
+    assert "Matplotlib" not in str(png.info)  # no software version in the PNG
+
+
+def test_same_bytes_across_processes(tmp_path) -> None:
+    digests = []
+    for i, seed in enumerate(["1", "2"]):
+        project = Project(tmp_path / f"p{i}")
+        project.post("2020-01-01-f.md", HEAD + fence(
+            "import numpy as np, random, matplotlib.pyplot as plt",
+            "plt.plot(np.random.rand(20)); plt.title(str(random.random()))",
+            "plt.figure(); plt.scatter(*np.random.rand(2, 30)); plt.savefig('scratch.png')",
+        ) + fence("#| file: a.svg", "plt.plot(np.random.rand(5))"))
+        project.build(env={"PYTHONHASHSEED": seed})
+        digests.append(project.snapshot())
+    assert digests[0] == digests[1]
+
+
+ERRORS = HEAD + "Prose.\n\n" + fence(
+    "x = 1",
+    "y = x / 0",
+) + "\n" + fence(
+    "def f(:",
+) + "\n" + fence(
+    "from figures.helper import explode",
+    "explode()",
+) + "\n" + fence(
+    "answer = input('name? ')",
+)
+
+
+def test_exceptions_point_into_the_post(project: Project) -> None:
+    project.write("figures/helper.py", "def explode():\n    raise ValueError('boom')\n")
+    project.post("2020-01-01-f.md", ERRORS)
+    stderr = project.fail()
+    post = "posts/2020-01-01-f.md"
+    assert f"{post}:8: ZeroDivisionError: division by zero" in stderr
+    assert f"{post}:12:7: SyntaxError:" in stderr
+    assert f"{post}:17: ValueError: boom" in stderr
+    assert 'File "figures/helper.py", line 2, in explode' in stderr
+    assert f"{post}:21: EOFError: EOF when reading a line" in stderr
+    assert "figure_worker" not in stderr  # the builder's own frames are trimmed
+    assert not (project.root / "site").exists()
+
+
+def test_error_true_shows_the_traceback_in_the_page(project: Project) -> None:
+    project.post("2020-01-01-f.md", HEAD + fence("#| error: true", "1 / 0"))
+    project.build()
+    page = project.page("2020/01/01/f/index.html")
+    assert '<pre class="cell-output cell-error">' in page
+    assert "ZeroDivisionError: division by zero" in page
+    assert "posts/2020-01-01-f.md&quot;, line 6" in page
+
+
+def test_failing_block_keeps_the_previous_site(project: Project) -> None:
+    project.post("2020-01-01-f.md", HEAD + fence("import matplotlib.pyplot as plt", "plt.plot([1])"))
+    project.post("2020-01-02-g.md", HEAD + fence("import matplotlib.pyplot as plt", "plt.plot([2])"))
+    project.build()
+    before = project.snapshot()
+    project.post("2020-01-01-f.md", HEAD + fence("raise RuntimeError('nope')"))
+    project.post("2020-01-02-g.md", HEAD + fence("import matplotlib.pyplot as plt", "plt.plot([3])"))
+    assert "posts/2020-01-01-f.md:5: RuntimeError: nope" in project.fail()
+    assert project.snapshot() == before
+    # the post that worked was run and cached: fixing the other runs only the other
+    project.post("2020-01-01-f.md", HEAD + fence("print('fixed')"))
+    result = project.build("--explain")
+    assert "posts/2020-01-02-g.md:4: block-1: cached" in result.stderr
+    assert "posts/2020-01-01-f.md:4: block-1: ran" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (["#| timeout: 1", "import time", "time.sleep(60)"],
+         ":4: timed out after 1 s"),
+        (["import os", "os._exit(3)"], ":4: the figure worker exited with code 3"),
+        (["import os, signal", "os.kill(os.getpid(), signal.SIGSEGV)"],
+         ":4: the figure worker was killed by SIGSEGV"),
+        (["x = bytearray(3 * 1024 ** 3)"],
+         ":5: MemoryError (the worker's memory limit is 1500 MB"),
+        (["import matplotlib.pyplot as plt", "for i in range(60): plt.figure()"],
+         ":4: the block made 60 figures; the limit is 50"),
+    ],
+)
+def test_limits_and_crashes_name_the_block(project: Project, code: list[str], expected: str) -> None:
+    project.write("site.toml", "[figures]\nmemory_limit_mb = 1500\n")
+    project.post("2020-01-01-f.md", HEAD + fence(*code))
+    stderr = project.fail()
+    assert f"posts/2020-01-01-f.md{expected}" in stderr, stderr
+
+
+def test_floods_are_bounded(project: Project) -> None:
+    project.write("site.toml", "[figures]\nmax_output_bytes = 1000\nmax_frames = 20\n")
+    project.post("2020-01-01-f.md", HEAD + fence("print('x' * 10_000_000)") + fence(
+        "import matplotlib.pyplot as plt",
+        "from matplotlib.animation import FuncAnimation",
+        "fig = plt.figure()",
+        "FuncAnimation(fig, lambda i: None, frames=5000)",
+    ))
+    stderr = project.fail()
+    assert "posts/2020-01-01-f.md:7: animation 1 has more than 20 frames" in stderr
+    project.post("2020-01-01-f.md", HEAD + fence("print('x' * 10_000_000)"))
+    project.build()
+    page = project.page("2020/01/01/f/index.html")
+    assert "[output truncated: 9999001 more characters were printed; the limit is 1000]" in page
+    assert len(page) < 20_000
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["#| colour: red"], ":6: unknown figure option 'colour'"),
+        (["#| echo: maybe"], ":6: figure option 'echo' must be bool"),
+        (["#| file: ../escape.png"], ":6: file '../escape.png' must be a plain file name"),
+        (["#| file: /etc/x.png"], ":6: file '/etc/x.png' must be a plain file name"),
+        (["#| file: x.txt"], ":6: file 'x.txt' must end in one of"),
+        (["#| format: svg", "#| file: x.png"], ":7: file 'x.png' does not match format 'svg'"),
+        (["#| label: fig-a", "#| fig-cap: [a"], ":7: figure options:"),
+    ],
+)
+def test_bad_options_name_the_line(project: Project, options: list[str], expected: str) -> None:
+    project.post("2020-01-01-f.md", HEAD + "\n" + fence(*options, "pass"))
+    stderr = project.fail()
+    assert stderr.startswith(f"posts/2020-01-01-f.md{expected}"), stderr
+
+
+def test_two_blocks_claiming_one_file(project: Project) -> None:
+    project.post("2020-01-01-f.md", HEAD + fence("#| file: a.png", "pass") + fence(
+        "#| file: a.png", "pass"))
+    assert project.fail().startswith(
+        "posts/2020-01-01-f.md:9: file 'a.png' is already used by the figure block on line 5")
+    project.post("2020-01-01-f.md", HEAD + fence(
+        "#| file: a-2.png", "import matplotlib.pyplot as plt", "plt.figure()") + fence(
+        "#| file: a.png", "plt.figure(); plt.figure()"))
+    assert "posts/2020-01-01-f.md:9: figure file 'a-2.png' is also made by the block on line 4" \
+        in project.fail()
+
+
+def test_unknown_figure_reference(project: Project) -> None:
+    project.post("2020-01-01-f.md", HEAD + "Text.\n\nSee @fig-nope.\n")
+    assert project.fail().startswith(
+        "posts/2020-01-01-f.md:6: @fig-nope refers to no figure block of this post")
+
+
+def explain(project: Project) -> dict[str, str]:
+    lines = project.build("--explain").stderr.splitlines()
+    return {line.split(": ")[1]: line.split(": ", 2)[2] for line in lines if ": block" in line
+            or ": fig-" in line}
+
+
+def test_cache_reruns_exactly_what_changed(project: Project) -> None:
+    project.write("figures/helper.py", "SCALE = 1\n")
+    project.write("posts/data.csv", "1,2,3\n")
+    source = HEAD + "Prose one.\n\n" + fence(
+        "#| label: fig-helper",
+        "from figures.helper import SCALE",
+        "import matplotlib.pyplot as plt",
+        "plt.plot([SCALE, 2])",
+    ) + fence(
+        "#| label: fig-data",
+        "import numpy as np, matplotlib.pyplot as plt",
+        "from pathlib import Path",
+        "plt.plot(np.loadtxt(Path(__file__).parent / 'data.csv', delimiter=','))",
+    ) + fence(
+        "#| label: fig-plain",
+        "import matplotlib.pyplot as plt",
+        "plt.plot([3, 4])",
+    )
+    post = project.post("2020-01-01-f.md", source)
+    assert set(explain(project).values()) == {"ran (not in the cache)"}
+    assert set(explain(project).values()) == {"cached"}
+
+    post.write_text(post.read_text().replace("Prose one.", "Prose two, longer.\n\nMore."))
+    assert set(explain(project).values()) == {"cached"}  # a prose edit runs nothing
+
+    project.write("figures/helper.py", "SCALE = 2\n")
+    assert explain(project) == {"fig-helper": "ran (figures/helper.py changed)",
+                                "fig-data": "cached", "fig-plain": "cached"}
+
+    project.write("posts/data.csv", "3,2,1\n")
+    assert explain(project) == {"fig-helper": "cached", "fig-data": "ran (posts/data.csv changed)",
+                                "fig-plain": "cached"}
+
+    post.write_text(post.read_text().replace("#| label: fig-plain", "#| label: fig-plain\n#| fig-dpi: 50"))
+    assert explain(project)["fig-plain"] == "ran (its options changed)"
+    post.write_text(post.read_text().replace("[3, 4]", "[4, 3]"))
+    assert explain(project)["fig-plain"] == "ran (its code changed)"
+    assert set(explain(project).values()) == {"cached"}
+
+    result = project.build("--no-cache", "--explain")
+    assert result.stderr.count("ran (--no-cache)") == 3
+
+
+def test_a_block_that_uses_an_earlier_one_reruns_with_it(project: Project) -> None:
+    post = project.post("2020-01-01-f.md", HEAD + fence(
+        "#| label: fig-a", "import matplotlib.pyplot as plt", "data = [1, 2]", "plt.plot(data)",
+    ) + fence("#| label: fig-b", "plt.plot(data[::-1])") + fence(
+        "#| label: fig-c", "import matplotlib.pyplot as plt", "plt.plot([5])"))
+    explain(project)
+    post.write_text(post.read_text().replace("data = [1, 2]", "data = [2, 1]"))
+    assert explain(project) == {"fig-a": "ran (its code changed)",
+                                "fig-b": "ran (an earlier block it uses changed)",
+                                "fig-c": "cached"}
+
+
+def test_corrupt_cache_entry_is_rerun_not_published(project: Project) -> None:
+    project.post("2020-01-01-f.md", HEAD + fence(
+        "#| label: fig-a", "import matplotlib.pyplot as plt", "plt.plot([1, 2])"))
+    project.build()
+    good = project.snapshot()
+    objects = list((project.root / ".cache/figures/objects").rglob("*.png"))
+    assert len(objects) == 1
+    objects[0].write_bytes(objects[0].read_bytes()[:100])
+    (project.root / "site").rename(project.root / "old-site")
+    assert explain(project) == {"fig-a": "ran (its cached image fig-a.png was damaged)"}
+    assert project.snapshot() == good
+    entries = list((project.root / ".cache/figures/entries").rglob("*.json"))
+    entries[0].write_text("{not json")
+    assert explain(project) == {"fig-a": "ran (its cache entry was corrupt)"}
+
+
+def test_figures_import_nothing_heavy_in_the_builder() -> None:
+    code = ("import sys; from builder import build, cli, check;"
+            "print(sorted(m for m in ('matplotlib', 'numpy', 'PIL') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env={**os.environ})
+    assert result.stdout.strip() == "[]"
