@@ -1,7 +1,7 @@
 """Continuous and discrete 1D convolution, computed and drawn for the flagship post.
 
 Every curve is computed: a ``Signal`` is a function of x, the convolution is a numerical
-integral on a fine grid (trapezoid rule, which is exact for the box functions drawn here),
+integral on a fine grid (the midpoint rule, which is exact for the boxes drawn here),
 and each animation traces ``(f * g)(t)`` from the same numbers a reader could check.
 """
 
@@ -49,11 +49,8 @@ class Signal:
 
 
 def box(a: float, b: float) -> Signal:
-    """1 on (a, b), 0 outside, and 1/2 at the two jumps (the midpoint convention).
-
-    The half values make the trapezoid rule exact for products of boxes, so the computed
-    convolution of a box with itself is the exact triangle, not a staircase near it.
-    """
+    """1 on (a, b), 0 outside, and 1/2 at the two jumps (the usual convention in signal
+    processing, where a jump's value is the mean of its two sides)."""
 
     def func(x: np.ndarray) -> np.ndarray:
         inside = ((x > a) & (x < b)).astype(float)
@@ -81,25 +78,36 @@ def grid(lo: float = -3.0, hi: float = 3.0, step: float = STEP) -> np.ndarray:
     return np.arange(n_lo, n_hi + 1) * step
 
 
+def midpoints(lo: float = -3.0, hi: float = 3.0, step: float = STEP) -> np.ndarray:
+    """Centres of the grid's cells: where the integrals sample their integrands.
+
+    The midpoint rule never samples a jump of a box whose edges lie on the grid, so for
+    such boxes it is exact at every ``t`` on the grid: the product ``f(x) g(t - x)`` is
+    constant on each cell, and the cell's centre sees that constant.
+    """
+    n_lo, n_hi = round(lo / step), round(hi / step)
+    return (np.arange(n_lo, n_hi) + 0.5) * step
+
+
 def convolution_at(f: Signal, g: Signal, t: float, x: np.ndarray | None = None) -> float:
-    """``(f * g)(t) = ∫ f(x) g(t - x) dx``, by the trapezoid rule on the grid ``x``."""
+    """``(f * g)(t) = ∫ f(x) g(t - x) dx``, by the midpoint rule over the cells of ``x``."""
     x = grid() if x is None else x
-    return float(np.trapezoid(f(x) * g(t - x), x))
+    step = x[1] - x[0]
+    centres = midpoints(x[0], x[-1], step)
+    return float(np.sum(f(centres) * g(t - centres)) * step)
 
 
 def convolve(f: Signal, g: Signal, x: np.ndarray) -> np.ndarray:
-    """``(f * g)`` on the whole grid at once with ``numpy.convolve`` (a discrete sum).
+    """``(f * g)`` on the whole grid ``x = grid(-L, L)`` at once, with ``numpy.convolve``.
 
-    ``x`` must be ``grid(-L, L)``: then index ``i + n`` of the full discrete convolution is
-    the value at ``x[i]``. Trapezoid weights (halves at the ends) keep it equal to
-    ``convolution_at``.
+    The discrete convolution of the midpoint samples, times the step, is the midpoint rule
+    for every ``t`` at once: index ``k + 2n - 1`` of the full result is ``t = x[k]``.
     """
     step = x[1] - x[0]
     n = (len(x) - 1) // 2
-    weights = np.ones_like(x)
-    weights[[0, -1]] = 0.5
-    full = np.convolve(f(x) * weights, g(x), mode="full") * step
-    return full[n : n + len(x)]
+    centres = midpoints(x[0], x[-1], step)
+    full = np.convolve(f(centres), g(centres), mode="full") * step
+    return full[n - 1 : 3 * n]
 
 
 # --- drawing -------------------------------------------------------------------------------

@@ -1,0 +1,55 @@
+"""`build-site check`: figures regenerate, identically, and match the committed lock."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import Project
+
+POST = """---
+title: Checked
+---
+![a figure made below](wave.png)
+
+```{python}
+#| file: wave.png
+import numpy as np, matplotlib.pyplot as plt
+plt.plot(np.sin(np.linspace(0, 6, 50) * SCALE))
+```
+"""
+
+
+def test_check_update_then_pass_then_catch_changes(project: Project) -> None:
+    project.post("2020-01-01-c.md", POST.replace("SCALE", "1"))
+    missing = project.run("check", check=False)
+    assert missing.returncode == 1 and "figures.lock: missing" in missing.stderr
+    assert "wrote figures.lock for 1 figures" in project.run("check", "--update").stderr
+    lock = json.loads((project.root / "figures.lock").read_text())
+    entry = lock["figures"]["posts/2020-01-01-c.md:wave.png"]
+    assert entry["size"] == [640, 480] and entry["frames"] == 1 and entry["label"] == "block-1"
+    assert "1 figures regenerate identically; all match figures.lock" in project.run("check").stderr
+
+    project.post("2020-01-01-c.md", POST.replace("SCALE", "2"))
+    changed = project.run("check", check=False)
+    assert changed.returncode == 1
+    assert "posts/2020-01-01-c.md:wave.png: differs from figures.lock" in changed.stderr
+
+
+def test_check_reports_errors_and_missing_images(project: Project) -> None:
+    project.post("2020-01-01-c.md", POST.replace("wave.png)", "gone.png)").replace("SCALE", "1"))
+    result = project.run("check", check=False)
+    assert result.returncode == 1
+    assert "posts/2020-01-01-c.md:4: image 'gone.png' is referenced but no figure block makes it" \
+        in result.stderr
+    project.post("2020-01-01-c.md", POST)  # SCALE is undefined
+    result = project.run("check", check=False)
+    assert "posts/2020-01-01-c.md:9: NameError: name 'SCALE' is not defined" in result.stderr
+
+
+def test_check_catches_nondeterminism(project: Project) -> None:
+    project.post("2020-01-01-c.md", POST.replace("SCALE", "1").replace(
+        "plt.plot(", "import time; np.random.seed(time.time_ns() % 1000)\nplt.plot(np.random.rand(50) + "
+    ))
+    result = project.run("check", "--update", check=False)
+    assert result.returncode == 1
+    assert "wave.png: two runs made different bytes" in result.stderr
