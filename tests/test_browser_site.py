@@ -39,9 +39,12 @@ def test_flagship_post_typesets_and_resolves(flagship: Project) -> None:
         assert containers >= len(re.findall(r"\$[^$\s]", source)) // 2 - 2
         assert page.locator("mjx-merror").count() == 0
         assert page.locator("text=2D discrete convolutions").count() >= 1
-        for image in page.locator("img").all():
-            loaded = image.evaluate("i => i.complete && i.naturalWidth > 0")
-            assert loaded, image.get_attribute("src")
+        images = page.locator("img").all()
+        assert len(images) == 7  # the seven figures, made by the post's own blocks
+        for image in images:
+            image.scroll_into_view_if_needed()  # they load lazily
+            width = image.evaluate("i => i.decode().then(() => i.naturalWidth)")
+            assert width > 0, image.get_attribute("src")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "flagship-post.png"), full_page=True)
 

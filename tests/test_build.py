@@ -158,7 +158,7 @@ def test_nothing_changed_writes_nothing(project: Project) -> None:
     inode = site.stat().st_ino
     mtimes = {p: p.stat().st_mtime_ns for p in site.rglob("*")}
     result = project.build()
-    assert "parsed 0, wrote 0 files, removed 0" in result.stderr
+    assert "parsed 0, ran 0 figure blocks (0 cached), wrote 0 files, removed 0" in result.stderr
     assert site.stat().st_ino == inode
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == mtimes
 
@@ -176,7 +176,7 @@ def test_prose_edit_rewrites_only_what_shows_it(project: Project) -> None:
     post = project.root / "posts/2020-01-02-post-1.md"
     post.write_text(post.read_text().replace("More text.", "More text, edited."))
     result = project.build()
-    assert "parsed 1, wrote 2 files, removed 0" in result.stderr
+    assert "parsed 1, ran 0 figure blocks (0 cached), wrote 2 files, removed 0" in result.stderr
     post.write_text(post.read_text().replace("edited", "edited again"))
     # the post and the feed (which carries whole posts); no listing shows that paragraph
     assert changed_files(project, project.build) == {"2020/01/02/post-1/index.html", "feed.xml"}
