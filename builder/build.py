@@ -17,7 +17,7 @@ from pathlib import Path
 from builder import __version__
 from builder.assets import asset_outputs, static_files
 from builder.config import Config
-from builder.content import find_posts
+from builder.content import find_posts, read_source
 from builder.errors import BuildError, raise_all
 from builder.figure_html import fill_placeholders
 from builder.figure_runner import WorkerPool
@@ -73,7 +73,8 @@ def build_site(
         raise_all(figures.errors)
         site_posts = [
             SitePost(key, meta, body, _ordered(figures.results.get(meta.source, {})),
-                     _html_loader(parse_cache, key, body, figures.results.get(meta.source, {})))
+                     _html_loader(parse_cache, key, meta.source, body,
+                                  figures.results.get(meta.source, {}), config))
             for key, meta, body in chosen
         ]
         clock.lap("figures")
@@ -108,6 +109,16 @@ def collect_posts(config: Config, options: BuildOptions) -> tuple[list[Parsed], 
     chosen.sort(key=lambda p: (p[1].date, p[1].source), reverse=True)
     _check_unique_urls([meta for _, meta, _ in chosen])
     return chosen, cache, fresh
+
+
+def _reparse(config: Config, source: str) -> str:
+    from builder.parse import parse_one
+
+    result = parse_one(read_source(config.root / source, config.root), config,
+                       available_layouts(config))
+    if isinstance(result, BuildError):
+        raise result
+    return result[1].html
 
 
 class _Clock:
@@ -164,12 +175,13 @@ def _ordered(results: dict[int, FigureResult]) -> tuple[FigureResult, ...]:
 
 
 def _html_loader(
-    cache: ParseCache, key: str, body: ParsedBody, results: dict[int, FigureResult]
+    cache: ParseCache, key: str, source: str, body: ParsedBody,
+    results: dict[int, FigureResult], config: Config,
 ) -> Callable[[], str]:
     def load() -> str:
         html = body.html or cache.html(key)
-        if html is None:
-            raise BuildError(f"parse cache entry {key} vanished mid-build; run the build again")
+        if html is None:  # the cached HTML file went missing: parse the post again
+            html = _reparse(config, source)
         return fill_placeholders(html, body.blocks, results) if body.blocks else html
 
     return load

@@ -30,11 +30,24 @@ _JEKYLL_DATE = re.compile(
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A post file's decoded text (BOM and CRLF removed) and the hash of its bytes."""
+    """A post file's bytes and their hash; decoded only when the post must be parsed."""
 
     path: str
-    text: str
+    raw: bytes
     digest: str
+
+    @property
+    def text(self) -> str:
+        """The text with BOM and CRLF removed; a file that is not UTF-8 is an error."""
+        try:
+            text = self.raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = self.raw.count(b"\n", 0, exc.start) + 1
+            raise BuildError(
+                f"not UTF-8 text (byte 0x{self.raw[exc.start]:02x})", self.path, line,
+                hint="save the file as UTF-8",
+            ) from None
+        return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def find_posts(config: Config) -> list[Path]:
@@ -58,16 +71,7 @@ def find_posts(config: Config) -> list[Path]:
 def read_source(path: Path, root: Path) -> SourceFile:
     rel = path.relative_to(root).as_posix()
     raw = path.read_bytes()
-    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise BuildError(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", rel, line,
-            hint="save the file as UTF-8",
-        ) from None
-    return SourceFile(rel, text.replace("\r\n", "\n").replace("\r", "\n"), digest)
+    return SourceFile(rel, raw, hashlib.blake2b(raw, digest_size=16).hexdigest())
 
 
 def parse_meta(source: SourceFile, config: Config, layouts: frozenset[str]) -> tuple[PostMeta, str]:

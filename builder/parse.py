@@ -71,7 +71,7 @@ class ParseCache:
 
     def get(self, key: str) -> tuple[PostMeta, ParsedBody] | None:
         entry = self.index.get(key)
-        if entry is None or not (self.folder / f"{key}.html").is_file():
+        if entry is None:
             return None
         try:
             return _meta_from(entry["meta"]), _body_from(entry["body"])

@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from builder.config import Config
@@ -62,7 +61,21 @@ class Renderer:
 
     def __init__(self, config: Config, asset_versions: dict[str, str]) -> None:
         self.config = config
-        self.env = jinja2.Environment(
+        self.asset_versions = asset_versions
+        self._env: Any = None
+
+    @property
+    def env(self) -> Any:
+        """The Jinja2 environment, made on first use: a build that renders nothing skips it."""
+        if self._env is None:
+            self._env = self._make_env()
+        return self._env
+
+    def _make_env(self) -> Any:
+        import jinja2
+
+        config = self.config
+        env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config)]),
             autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
             undefined=jinja2.StrictUndefined,
@@ -70,7 +83,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        versions = asset_versions
+        versions = self.asset_versions
 
         def asset(path: str) -> str:
             version = versions.get(path)
@@ -84,7 +97,7 @@ class Renderer:
 
             mathjax_src = MATHJAX_CDN if config.mathjax == "cdn" else config.mathjax
             fonts = mathjax_src.rsplit("/", 1)[0] + "/output/chtml/fonts/woff-v2"
-        self.env.globals.update(
+        env.globals.update(
             site={
                 "title": config.title,
                 "author": config.author,
@@ -99,8 +112,11 @@ class Renderer:
             mathjax_fonts=fonts,
             has_math=False,
         )
+        return env
 
     def render(self, template: str, **context: Any) -> bytes:
+        import jinja2
+
         try:
             return self.env.get_template(template).render(**context).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:

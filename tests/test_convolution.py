@@ -6,10 +6,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from figures.convolution import (  # noqa: E402
+from figures.convolution import (
     animate_convolution,
     box,
     convolution_at,

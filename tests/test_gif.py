@@ -6,15 +6,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.animation import FuncAnimation  # noqa: E402
-from PIL import Image, ImageSequence  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation
+from PIL import Image, ImageSequence
 
-from builder.figure_worker import animation_frames  # noqa: E402
-from builder.gif import encode_gif  # noqa: E402
+from builder.figure_worker import animation_frames
+from builder.gif import encode_gif
 
 
 def make_animation() -> FuncAnimation:

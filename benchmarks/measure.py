@@ -1,0 +1,52 @@
+"""Time a command and the peak memory of its largest process, in a fresh wrapper each time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.PIPE)
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": elapsed, "peak_mb": peak, "code": done.returncode,
+                  "stderr": done.stderr.decode(errors="replace")[-2000:]}))
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    result = subprocess.run([sys.executable, "-c", _WRAPPER, str(cwd), *command],
+                            capture_output=True, text=True, env={**os.environ, **(env or {})},
+                            check=True)
+    data = json.loads(result.stdout)
+    if data["code"] != 0:
+        raise RuntimeError(f"{command} failed:\n{data['stderr']}")
+    return Run(data["seconds"], data["peak_mb"])
+
+
+def best(command: list[str], cwd: Path, repeat: int, before: object = None) -> Run:
+    """The fastest of ``repeat`` runs (``before()`` resets state first), and its memory."""
+    runs = []
+    for _ in range(repeat):
+        if callable(before):
+            before()
+        runs.append(measure(command, cwd))
+    return min(runs, key=lambda r: r.seconds)
+
+
+def row(name: str, run: Run, baseline: Run | None = None) -> str:
+    ratio = f"{run.seconds / baseline.seconds:6.2f}x" if baseline else "       "
+    return f"  {name:<44} {run.seconds:7.2f} s  {ratio}  peak {run.peak_mb:6.0f} MiB"
