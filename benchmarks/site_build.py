@@ -63,8 +63,11 @@ def bench_hugo(count: int, repeat: int) -> dict[str, Run]:
     shutil.rmtree(root, ignore_errors=True)
     write_corpus(root / "content" / "posts", count)
     (root / "hugo.toml").write_text(
-        'baseURL = "http://example.org/"\ntitle = "bench"\ndisableKinds = ["RSS"]\n'
+        'baseURL = "http://example.org/"\ntitle = "bench"\n'
         "[pagination]\n  pagerSize = 10\n"
+        '[permalinks]\n  posts = "/:year/:month/:day/:slug/"\n'
+        '[taxonomies]\n  tag = "tags"\n'
+        "[services.rss]\n  limit = 20\n"
     )
     (root / "layouts" / "_default").mkdir(parents=True)
     (root / "layouts" / "_default" / "single.html").write_text(HUGO_LAYOUT)

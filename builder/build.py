@@ -87,7 +87,7 @@ def build_site(
         clock.lap("plan")
 
         writer = SiteWriter(config, out)
-        report.write = writer.write(outputs + figures.outputs + assets)
+        report.write = writer.write(outputs + figures.outputs + assets, options.jobs)
         clock.lap("write")
     return report
 

@@ -43,9 +43,10 @@ def cli(ctx: click.Context) -> None:
 @click.option("--no-cache", is_flag=True, help="Parse and run everything afresh.")
 @click.option("--explain", is_flag=True,
               help="Say for each figure block whether it ran, and why, or came from the cache.")
+@click.option("--timings", is_flag=True, help="Print how long each stage took.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
-          no_cache: bool, explain: bool, quiet: bool) -> None:
+          no_cache: bool, explain: bool, timings: bool, quiet: bool) -> None:
     """Build the site into site/ (or --out)."""
     from builder.build import BuildOptions, build_site
     from builder.config import load_config
@@ -65,6 +66,9 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
     if explain:
         for line in report.explain:
             click.echo(line, err=True)
+    if timings:
+        click.echo("  ".join(f"{stage} {seconds:.3f}s" for stage, seconds
+                             in report.timings.items()), err=True)
     if not quiet:
         written = report.write
         click.echo(

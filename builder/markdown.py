@@ -164,17 +164,23 @@ def _formatter() -> Any:
     return HtmlFormatter(nowrap=True)
 
 
-def highlight(code: str, lang: str, _attrs: Any) -> str:
-    """Pygments-highlighted ``<pre>``; an unknown language is shown plain, never an error."""
-    from pygments import highlight as pygmentize
+@functools.lru_cache(maxsize=64)
+def _lexer(lang: str) -> Any:
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
-    lang = lang.strip("{}").strip()
     try:
-        lexer = get_lexer_by_name(lang) if lang else None
+        return get_lexer_by_name(lang)
     except ClassNotFound:
-        lexer = None
+        return None
+
+
+def highlight(code: str, lang: str, _attrs: Any) -> str:
+    """Pygments-highlighted ``<pre>``; an unknown language is shown plain, never an error."""
+    from pygments import highlight as pygmentize
+
+    lang = lang.strip("{}").strip()
+    lexer = _lexer(lang) if lang else None
     body = pygmentize(code, lexer, _formatter()) if lexer else escapeHtml(code)
     css = f' class="language-{escapeHtml(lang)}"' if lang else ""
     return f'<pre class="highlight"><code{css}>{body}</code></pre>'

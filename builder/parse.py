@@ -47,9 +47,23 @@ def parse_one(
 
 
 def _parse_batch(
-    batch: Sequence[SourceFile], config: Config, layouts: frozenset[str]
+    batch: Sequence[SourceFile], config: Config, layouts: frozenset[str],
+    keys: Sequence[str], cache_folder: Path | None,
 ) -> list[tuple[PostMeta, ParsedBody] | BuildError]:
-    return [parse_one(source, config, layouts) for source in batch]
+    """Parse in a worker, which also writes the HTML into the cache: those writes run in
+    parallel too, and the build only records the index."""
+    results = [parse_one(source, config, layouts) for source in batch]
+    if cache_folder is not None:
+        for key, result in zip(keys, results, strict=True):
+            if not isinstance(result, BuildError):
+                _write_html(cache_folder, key, result[1].html)
+    return results
+
+
+def _write_html(folder: Path, key: str, html: str) -> None:
+    tmp = folder / f".{key}.{os.getpid()}.tmp"
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, folder / f"{key}.html")
 
 
 class ParseCache:
@@ -84,9 +98,10 @@ class ParseCache:
         except OSError:
             return None
 
-    def put(self, key: str, meta: PostMeta, body: ParsedBody) -> None:
-        if self.enabled:
-            atomic_write(self.folder / f"{key}.html", body.html.encode("utf-8"))
+    def put(self, key: str, meta: PostMeta, body: ParsedBody, html_written: bool) -> None:
+        if self.enabled and not html_written:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write_html(self.folder, key, body.html)
         self.index[key] = {"meta": _meta_to(meta), "body": _body_to(body)}
 
     def keep(self, keys: set[str]) -> None:
@@ -131,14 +146,18 @@ def parse_posts(
         else:
             todo.append(i)
     fresh = [sources[i] for i in todo]
-    if len(fresh) >= _POOL_THRESHOLD and jobs > 1:
-        parsed = _parse_in_pool(fresh, config, layouts, jobs)
+    pooled = len(fresh) >= _POOL_THRESHOLD and jobs > 1
+    if pooled:
+        folder = cache.folder if cache.enabled else None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        parsed = _parse_in_pool(fresh, [keys[i] for i in todo], config, layouts, jobs, folder)
     else:
         parsed = [parse_one(source, config, layouts) for source in fresh]
     for i, result in zip(todo, parsed, strict=True):
         results[i] = result
         if not isinstance(result, BuildError):
-            cache.put(keys[i], *result)
+            cache.put(keys[i], *result, html_written=pooled)
     posts, errors = [], []
     for i, key in enumerate(keys):
         result = results[i]
@@ -150,7 +169,8 @@ def parse_posts(
 
 
 def _parse_in_pool(
-    sources: list[SourceFile], config: Config, layouts: frozenset[str], jobs: int
+    sources: list[SourceFile], keys: list[str], config: Config, layouts: frozenset[str],
+    jobs: int, cache_folder: Path | None,
 ) -> list[tuple[PostMeta, ParsedBody] | BuildError]:
     import multiprocessing
     import threading
@@ -159,12 +179,16 @@ def _parse_in_pool(
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else "forkserver"
     context = multiprocessing.get_context(method)
     size = max(1, min(64, len(sources) // (jobs * 4)))
-    batches = [sources[i : i + size] for i in range(0, len(sources), size)]
+    starts = range(0, len(sources), size)
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=die_with_parent,
         initargs=(os.getpid(),),
     ) as pool:
-        futures = [pool.submit(_parse_batch, batch, config, layouts) for batch in batches]
+        futures = [
+            pool.submit(_parse_batch, sources[i : i + size], config, layouts,
+                        keys[i : i + size], cache_folder)
+            for i in starts
+        ]
         return [result for future in futures for result in future.result()]
 
 

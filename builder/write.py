@@ -7,11 +7,14 @@ the two folders are exchanged in one atomic rename. A build that writes nothing 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +69,45 @@ def check_output_dir(config: Config, out: Path) -> None:
             )
 
 
+_WRITERS = 4
+
+
+# Outputs waiting to be produced by forked children, which inherit them (closures and all).
+_PENDING: list[Output] = []
+
+
+def _produce_slice(start: int, stop: int) -> list[bytes]:
+    return [output.produce() for output in _PENDING[start:stop]]
+
+
+def produce_all(outputs: list[Output], jobs: int) -> list[bytes]:
+    """Render outputs, in forked worker processes when there are many.
+
+    Forked children inherit the parsed posts and the compiled templates, so nothing is sent
+    to them; they send back bytes. Forking is only safe without other threads running (the
+    preview server has some), so then everything renders here.
+    """
+    import threading
+
+    if jobs < 2 or len(outputs) < 64 or threading.active_count() > 1 or os.name != "posix":
+        return [output.produce() for output in outputs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from builder.procutil import die_with_parent
+
+    _PENDING[:] = outputs
+    try:
+        size = -(-len(outputs) // (jobs * 4))
+        bounds = [(i, min(i + size, len(outputs))) for i in range(0, len(outputs), size)]
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(
+                "fork"), initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+            futures = [pool.submit(_produce_slice, a, b) for a, b in bounds]
+            return [data for future in futures for data in future.result()]
+    finally:
+        _PENDING.clear()
+
+
 def remove_stale_staging(out: Path, say: Callable[[str], None]) -> None:
     for stale in sorted(out.parent.glob(f".{out.name}.tmp-*")):
         if (stale / MARKER).is_file() or not any(stale.iterdir()):
@@ -74,15 +116,27 @@ def remove_stale_staging(out: Path, say: Callable[[str], None]) -> None:
 
 
 class SiteWriter:
-    """Knows what the last build wrote (``.cache``) so it can tell what changed."""
+    """Knows what the last build wrote (``.cache``) so it can tell what changed.
+
+    The site is double-buffered: beside ``site/`` stays the previous version,
+    ``.site.back/``, whose files are hard links shared with the live site except where the
+    last build changed them. A build brings that back buffer up to date (work proportional
+    to what changed, not to the size of the site), writes its changes into it, and swaps
+    the two folders in one atomic rename. When the back buffer can't be trusted (a crash
+    while it was being updated, a first build), a full staging folder of hard links is made.
+    """
 
     def __init__(self, config: Config, out: Path) -> None:
         self.out = out
+        self.back = out.parent / f".{out.name}.back"
         ident = hashlib.blake2b(str(out).encode(), digest_size=8).hexdigest()
         self.state_path = config.root / ".cache" / "site" / f"{ident}.json"
-        self.previous = self._load_state()
+        state = self._load_state()
+        self.previous: dict[str, list] = state.get("outputs", {})
+        self.generation: int = state.get("generation", 0)
+        self.back_dirty: list[str] = state.get("back_dirty", [])
 
-    def _load_state(self) -> dict[str, list]:
+    def _load_state(self) -> dict:
         if not (self.out / MARKER).is_file():
             return {}
         try:
@@ -91,21 +145,18 @@ class SiteWriter:
         except (OSError, ValueError):
             return {}
 
-    def key_of(self, path: str) -> str | None:
-        record = self.previous.get(path)
-        return record[0] if record else None
-
     def _on_disk(self, path: str, record: list) -> bool:
         try:
-            stat = (self.out / path).stat()
+            stat = os.stat(f"{self.out}/{path}")
         except OSError:
             return False
         return stat.st_size == record[2] and stat.st_mtime_ns == record[3]
 
-    def write(self, outputs: Iterable[Output]) -> WriteReport:
+    def write(self, outputs: Iterable[Output], jobs: int = 1) -> WriteReport:
         report = WriteReport()
         changed: dict[str, bytes] = {}
         state: dict[str, list] = {}
+        todo: list[Output] = []
         for output in outputs:
             if output.path in state:
                 raise BuildError(f"two things want to be written to '{output.path}'")
@@ -113,8 +164,11 @@ class SiteWriter:
             if record and record[0] == output.key and self._on_disk(output.path, record):
                 state[output.path] = record
                 report.unchanged += 1
-                continue
-            data = output.produce()
+            else:
+                state[output.path] = []
+                todo.append(output)
+        for output, data in zip(todo, produce_all(todo, jobs), strict=True):
+            record = self.previous.get(output.path)
             report.rendered += 1
             digest = hashlib.blake2b(data, digest_size=16).hexdigest()
             if record and record[1] == digest and self._on_disk(output.path, record):
@@ -124,36 +178,98 @@ class SiteWriter:
             changed[output.path] = data
             state[output.path] = [output.key, digest, len(data), 0]
         removed = sorted(set(self.previous) - set(state))
+        generation, back_dirty = self.generation, self.back_dirty
         if changed or removed or not (self.out / MARKER).is_file():
-            self._swap_in(changed, state)
+            generation = self.generation + 1
+            self._swap_in(changed, removed, state, generation)
+            back_dirty = sorted(set(changed) | set(removed))
         report.written = sorted(changed)
         report.removed = removed
-        atomic_write(self.state_path, json.dumps(state, separators=(",", ":")).encode())
+        data = {"generation": generation, "back_dirty": back_dirty, "outputs": state}
+        atomic_write(self.state_path, json.dumps(data, separators=(",", ":")).encode())
         return report
 
-    def _swap_in(self, changed: dict[str, bytes], state: dict[str, list]) -> None:
-        out = self.out
-        staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        made: set[Path] = {staging}
+    def _back_is_current(self) -> bool:
+        """The back buffer is the version before the live one, and was left complete."""
         try:
-            for path in state:
-                target = staging / path
-                if target.parent not in made:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(target.parent)
-                if path in changed:
-                    target.write_bytes(changed[path])
-                else:
-                    os.link(out / path, target)
-            (staging / MARKER).write_bytes(MARKER_TEXT)
-            if out.exists():
-                exchange_dirs(staging, out)
-            else:
-                os.rename(staging, out)
-        finally:
+            marker = (self.back / MARKER).read_bytes()
+        except OSError:
+            return False
+        return marker == _marker(self.generation - 1) and (self.out / MARKER).is_file()
+
+    def _swap_in(self, changed: dict[str, bytes], removed: list[str], state: dict[str, list],
+                 generation: int) -> None:
+        out = self.out
+        if out.exists() and self._back_is_current():
+            staging = self.back
+            (staging / MARKER).unlink()  # untrusted until it is complete again
+            touched = set(self.back_dirty) | set(changed) | set(removed)
+            _place(staging, out, sorted(touched), changed, set(state))
+        else:
+            staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
             shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
+            (staging / MARKER).write_bytes(MARKER_TEXT + b"staging\n")  # ours, if left behind
+            try:
+                _place(staging, out, sorted(state), changed, set(state))
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        (staging / MARKER).write_bytes(_marker(generation))
+        if not out.exists():
+            os.rename(staging, out)
+        else:
+            exchange_dirs(staging, out)
+            if staging != self.back:  # the previous site is in staging now: the new back
+                shutil.rmtree(self.back, ignore_errors=True)
+                os.rename(staging, self.back)
         for path in changed:
-            stat = (out / path).stat()
-            state[path][3] = stat.st_mtime_ns
+            state[path][3] = os.stat(f"{out}/{path}").st_mtime_ns
+
+
+def _marker(generation: int) -> bytes:
+    return MARKER_TEXT + f"generation {generation}\n".encode()
+
+
+def _place(staging: Path, live: Path, paths: list[str], changed: dict[str, bytes],
+           wanted: set[str]) -> None:
+    """Make ``staging`` hold, at each of ``paths``, the new bytes or the live file (a hard
+    link), or nothing if the path is no longer wanted. Files are replaced, never rewritten
+    in place: the two folders share inodes."""
+    base, current = str(staging), str(live)
+
+    def place(chunk: list[str]) -> None:
+        made: set[str] = set()
+        for path in chunk:
+            target = f"{base}/{path}"
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+            if path not in wanted:
+                _prune(base, posixpath.dirname(path))
+                continue
+            folder = posixpath.dirname(path)
+            if folder and folder not in made:
+                os.makedirs(f"{base}/{folder}", exist_ok=True)
+                made.add(folder)
+            data = changed.get(path)
+            if data is None:
+                os.link(f"{current}/{path}", target)
+            else:
+                with open(target, "wb") as handle:
+                    handle.write(data)
+
+    # File-system calls wait on the disk, not the CPU: a few threads overlap them.
+    chunks = [paths[i::_WRITERS] for i in range(_WRITERS)]
+    with ThreadPoolExecutor(_WRITERS) as pool:
+        for done in [pool.submit(place, chunk) for chunk in chunks if chunk]:
+            done.result()
+
+
+def _prune(base: str, folder: str) -> None:
+    """Remove folders emptied by a removed page, up to the site's root."""
+    while folder:
+        try:
+            os.rmdir(f"{base}/{folder}")
+        except OSError:
+            return
+        folder = posixpath.dirname(folder)

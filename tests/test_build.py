@@ -250,3 +250,38 @@ def test_python_m_builder_and_help() -> None:
         result = subprocess.run([sys.executable, "-m", "builder", *args], capture_output=True,
                                 text=True, check=True, env={**os.environ})
         assert "Usage:" in result.stdout
+
+
+def test_back_buffer_follows_edits_and_deletions(project: Project) -> None:
+    make_posts(project, 3)
+    project.build()
+    posts = sorted((project.root / "posts").glob("*.md"))
+    for round_ in range(3):  # each build swaps the two folders; both must stay right
+        posts[0].write_text(posts[0].read_text() + f"\nEdit {round_}.\n")
+        project.build()
+        assert f"Edit {round_}." in project.page("2020/01/01/post-0/index.html")
+    posts[1].unlink()
+    project.build()
+    assert not (project.root / "site/2020/01/02").exists()  # emptied folders go too
+    project.post("2020-01-05-new.md", "---\ntitle: New\n---\nx\n")
+    project.build()
+    assert "New" in project.page("index.html")
+    fresh = Project(project.root.parent / "fresh")
+    for post in (project.root / "posts").glob("*.md"):
+        fresh.post(post.name, post.read_text())
+    fresh.build()
+    assert project.snapshot() == fresh.snapshot()
+
+
+def test_untrusted_back_buffer_is_rebuilt(project: Project) -> None:
+    make_posts(project, 2)
+    project.build()
+    project.post("2020-01-01-post-0.md", "---\ntitle: Post 0\ntags: [math]\n---\nChanged.\n")
+    project.build()
+    back = project.root / ".site.back"
+    (back / ".build-site").unlink()  # as if a build died while updating it
+    (back / "2020/01/02/post-1/index.html").write_text("garbage")
+    project.post("2020-01-01-post-0.md", "---\ntitle: Post 0\ntags: [math]\n---\nAgain.\n")
+    project.build()
+    assert "garbage" not in project.page("2020/01/02/post-1/index.html")
+    assert "Again." in project.page("2020/01/01/post-0/index.html")

@@ -1,0 +1,145 @@
+"""The flagship post's figures: build-site against a plain script using matplotlib's writer.
+
+    python -m benchmarks.figures_build
+
+Runs, in one go: the baseline (the post's block code in one process, saving animations with
+``Animation.save(writer="pillow")``), then build-site cold, with nothing changed, after a
+prose edit and after editing one block; then each animation encoded both ways. Prints times,
+peak memory, sizes and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.measure import best, measure, row
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = Path(__file__).parent / ".work" / "flagship"
+POST = "posts/2016-11-27-cnns-from-an-image-processing-perspective.md"
+
+BASELINE = '''
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.animation import Animation
+BLOCKS = {blocks!r}
+for name, code in BLOCKS:
+    lines = code.strip().split("\\n")
+    namespace = {{}}
+    exec("\\n".join(lines[:-1]), namespace)
+    value = eval(lines[-1], namespace)
+    if isinstance(value, Animation):
+        value.save(name, writer="pillow", fps=1000 / value._interval)
+    else:
+        plt.gcf().savefig(name.replace(".gif", ".png"))
+    plt.close("all")
+'''
+
+
+def _blocks() -> list[tuple[str, str]]:
+    from builder.content import read_source
+    from builder.markdown import parse_body
+
+    source = read_source(REPO / POST, REPO)
+    text = source.text.split("---", 2)[2]
+    body = parse_body(text, POST, 1)
+    return [(b.options["file"], b.code) for b in body.blocks]
+
+
+def _setup() -> None:
+    shutil.rmtree(WORK, ignore_errors=True)
+    for name in ("posts", "figures"):
+        shutil.copytree(REPO / name, WORK / name)
+    (WORK / "baseline").mkdir()
+    (WORK / "baseline" / "baseline.py").write_text(BASELINE.format(blocks=_blocks()))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def gif_encoders() -> None:
+    """Each animation of the post encoded by build-site's encoder and by matplotlib's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import Animation
+
+    from builder.figure_worker import animation_frames
+    from builder.gif import encode_gif
+
+    sys.path.insert(0, str(WORK))
+    total_ours = total_theirs = 0.0
+    print("GIF encoding, per animation (build-site encoder vs Animation.save pillow):")
+    for name, code in _blocks():
+        lines = code.strip().split("\n")
+        runs = {}
+        for way in ("ours", "theirs"):
+            namespace: dict = {}
+            exec("\n".join(lines[:-1]), namespace)
+            anim = eval(lines[-1], namespace)
+            if not isinstance(anim, Animation):
+                break
+            out = WORK / f"{way}-{name}"
+            start = time.perf_counter()
+            if way == "ours":
+                encode_gif(animation_frames(anim, 100, 10_000, 1), anim._interval, out)
+            else:
+                anim.save(out, writer="pillow", fps=1000 / anim._interval)
+            runs[way] = (time.perf_counter() - start, out.stat().st_size)
+            plt.close("all")
+        if runs:
+            (ours, ours_size), (theirs, theirs_size) = runs["ours"], runs["theirs"]
+            total_ours += ours
+            total_theirs += theirs
+            print(f"  {name:<18} {ours:5.2f} s vs {theirs:5.2f} s ({theirs / ours:4.1f}x faster)"
+                  f"   {ours_size / 1024:6.0f} KiB vs {theirs_size / 1024:6.0f} KiB")
+    print(f"  {'all':<18} {total_ours:5.2f} s vs {total_theirs:5.2f} s "
+          f"({total_theirs / total_ours:4.1f}x faster)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    _setup()
+    tool = str(Path(sys.executable).parent / "build-site")
+    build = [tool, "build", "-q"]
+    baseline = measure([sys.executable, "baseline.py"], WORK / "baseline",
+                       env={"PYTHONPATH": str(WORK)})
+
+    def clean() -> None:
+        shutil.rmtree(WORK / "site", ignore_errors=True)
+        shutil.rmtree(WORK / ".cache", ignore_errors=True)
+
+    cold = best(build, WORK, args.repeat, clean)
+    unchanged = best(build, WORK, args.repeat)
+    post = WORK / POST
+    counter = iter(range(1000))
+    prose = best(build, WORK, args.repeat,
+                 lambda: _edit(post, "For now", f"For now ({next(counter)})"))
+    block = best(build, WORK, args.repeat,
+                 lambda: _edit(post, "animate_discrete(f, 2 * f)",
+                               f"animate_discrete(f, 2 * f)  # {next(counter)}"))
+    startup = measure([sys.executable, "-c", "import matplotlib.pyplot, numpy"], WORK)
+    print("flagship post, 7 figures (5 animated, 60 frames each):")
+    print(row("baseline script (matplotlib's PillowWriter)", baseline))
+    print(row("build-site, cold", cold, baseline))
+    print(row("build-site, nothing changed", unchanged, baseline))
+    print(row("build-site, after a prose edit", prose, baseline))
+    print(row("build-site, after editing one block", block, baseline))
+    print(row("  of which: a worker's python + numpy + matplotlib start-up", startup))
+    print("ratios are against the baseline script; peak is the largest single process")
+    gif_encoders()
+
+
+if __name__ == "__main__":
+    main()
