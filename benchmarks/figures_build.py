@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -130,6 +131,9 @@ def main() -> None:
                  lambda: _edit(post, "animate_discrete(f, 2 * f)",
                                f"animate_discrete(f, 2 * f)  # {next(counter)}"))
     startup = measure([sys.executable, "-c", "import matplotlib.pyplot, numpy"], WORK)
+    clean()
+    timings = subprocess.run([*build[:-1], "--timings"], cwd=WORK, capture_output=True,
+                             text=True, check=True).stderr
     print("flagship post, 7 figures (5 animated, 60 frames each):")
     print(row("baseline script (matplotlib's PillowWriter)", baseline))
     print(row("build-site, cold", cold, baseline))
@@ -138,6 +142,8 @@ def main() -> None:
     print(row("build-site, after editing one block", block, baseline))
     print(row("  of which: a worker's python + numpy + matplotlib start-up", startup))
     print("ratios are against the baseline script; peak is the largest single process")
+    print("cold build stages: " + next(line for line in timings.splitlines()
+                                       if "peak memory" in line))
     gif_encoders()
 
 

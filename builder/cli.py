@@ -67,8 +67,14 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
         for line in report.explain:
             click.echo(line, err=True)
     if timings:
+        import resource
+
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         click.echo("  ".join(f"{stage} {seconds:.3f}s" for stage, seconds
-                             in report.timings.items()), err=True)
+                             in report.timings.items())
+                   + f"  peak memory: builder {own:.0f} MiB, largest worker {workers:.0f} MiB",
+                   err=True)
     if not quiet:
         written = report.write
         click.echo(
