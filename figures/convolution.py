@@ -179,6 +179,16 @@ def animate_shift(g: Signal, t0: float = -1.5, t1: float = 1.5) -> FuncAnimation
     return FuncAnimation(fig, draw, frames=len(ts), interval=INTERVAL_MS, blit=False)
 
 
+def _shade_product(ax: plt.Axes, f: Signal, g: Signal, t: float, x: np.ndarray,
+                   shaded: list) -> None:
+    """Replace last frame's shading with the area under ``f(x) g(t - x)`` for this ``t``."""
+    for artist in shaded:
+        artist.remove()
+    shaded.clear()
+    shaded.append(ax.fill_between(x, f(x) * g(t - x), color=AREA_COLOUR, alpha=0.8,
+                                  linewidth=0))
+
+
 def overlap(f: Signal, g: Signal, t: float, x: np.ndarray) -> tuple[float, float] | None:
     """``[a, b]``: where ``f(x)`` and ``g(t - x)`` are both non-zero, if anywhere."""
     both = (np.abs(f(x)) > 0) & (np.abs(g(t - x)) > 0)
@@ -200,12 +210,8 @@ def animate_overlap(f: Signal, g: Signal, t0: float = -1.0, t1: float = 2.0) -> 
 
     def draw(i: int) -> tuple:
         t = ts[i]
-        for artist in shaded:
-            artist.remove()
-        shaded.clear()
+        _shade_product(ax, f, g, t, x, shaded)
         line.set_data(x, g(t - x))
-        product = f(x) * g(t - x)
-        shaded.append(ax.fill_between(x, product, color=AREA_COLOUR, alpha=0.8, linewidth=0))
         span = overlap(f, g, t, x)
         if span:
             a, b = span
@@ -275,12 +281,8 @@ def animate_convolution(f: Signal, g: Signal, t0: float = -1.5, t1: float = 2.5,
 
     def draw(i: int) -> tuple:
         t = ts[i]
-        for artist in shaded:
-            artist.remove()
-        shaded.clear()
+        _shade_product(ax, f, g, t, x, shaded)
         moving.set_data(x, g(t - x))
-        shaded.append(ax.fill_between(x, f(x) * g(t - x), color=AREA_COLOUR, alpha=0.8,
-                                      linewidth=0))
         upto = trace_x <= t + 1e-9
         trace.set_data(trace_x[upto], result[upto])
         dot.set_data([t], [convolution_at(f, g, t, trace_x)])
