@@ -45,6 +45,7 @@ class BuildReport:
     figures_ran: int = 0
     figures_cached: int = 0
     explain: list[str] = field(default_factory=list)
+    figure_deps: set[str] = field(default_factory=set)
     write: WriteReport = field(default_factory=WriteReport)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -68,7 +69,7 @@ def build_site(
         figures = run_figures(config, [(meta, body) for _, meta, body in chosen],
                               options.jobs, options.use_cache, pool=options.pool, say=say)
         report.figures_ran, report.figures_cached = figures.ran, figures.cached
-        report.explain = figures.explain
+        report.explain, report.figure_deps = figures.explain, figures.deps
         parse_cache.save()
         raise_all(figures.errors)
         site_posts = [

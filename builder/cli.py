@@ -89,6 +89,41 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
 
 @cli.command()
 @_PROJECT
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback exposes your drafts.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0: any free port).")
+@click.option("--drafts", is_flag=True, help="Include drafts and future-dated posts.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: cores).")
+def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool,
+          jobs: int | None) -> None:
+    """Build, serve on http://127.0.0.1:8000/ and rebuild on every save."""
+    from builder.config import load_config
+    from builder.serve import serve as run_server
+
+    def say(message: str) -> None:
+        click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        say(f"warning: listening on {host}: other machines can read this preview, drafts too")
+    try:
+        config = load_config(root)
+    except BuildError as error:
+        _fail(error)
+
+    def ready(url: str) -> None:
+        click.echo(url)  # on stdout alone, for scripts and tests
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    run_server(config, host, port, drafts, jobs or (os.cpu_count() or 1), say, ready)
+
+
+@cli.command()
+@_PROJECT
 @click.option("--update", is_flag=True, help="Rewrite figures.lock from this run.")
 @click.option("--drafts", is_flag=True, help="Check drafts and future-dated posts too.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: cores).")

@@ -38,6 +38,7 @@ class FigureStage:
     outputs: list[Output] = field(default_factory=list)
     errors: list[BuildError] = field(default_factory=list)
     explain: list[str] = field(default_factory=list)
+    deps: set[str] = field(default_factory=set)  # project files the blocks imported or read
     ran: int = 0
     cached: int = 0
 
@@ -227,6 +228,8 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
 def _results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
                          entries: dict[tuple[str, int], dict[str, Any]],
                          cache: FigureCache, stage: FigureStage) -> None:
+    for entry in entries.values():
+        stage.deps.update(entry["deps"])
     for meta, body in posts:
         folder = str(PurePosixPath(meta.output_file).parent)
         folder = "" if folder == "." else folder + "/"

@@ -24,7 +24,7 @@ from builder.fsutil import atomic_write, exchange_dirs
 
 MARKER = ".build-site"
 MARKER_TEXT = b"This folder is written by build-site; it replaces it whole on every build.\n"
-SOURCE_FOLDERS = ("posts", "figures", "templates", "static", ".git", ".cache")
+SOURCE_FOLDERS = ("posts", "figures", "templates", "static", ".git")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ def check_output_dir(config: Config, out: Path) -> None:
         if out == source or out.is_relative_to(source) or source.is_relative_to(out):
             raise BuildError(f"output folder '{out}' overlaps the source folder '{name}/'",
                              "site.toml")
+    cache = (root / ".cache").resolve()
+    if out == cache or cache.is_relative_to(out):
+        raise BuildError(f"output folder '{out}' overlaps the cache folder '.cache/'", "site.toml")
     if out.is_symlink():
         raise BuildError(f"output folder '{out}' is a symbolic link", "site.toml")
     if out.exists():

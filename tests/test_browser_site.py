@@ -19,8 +19,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def blocked_only_outside(errors: list[str], blocked: list[str]) -> list[str]:
-    """Console errors, less the failures of requests this test itself blocked."""
-    return [e for e in errors if not (blocked and "net::ERR_FAILED" in e)]
+    """Console errors, less the failures of the outside requests the browser may not make."""
+    return [e for e in errors if not (blocked and "net::ERR_" in e)]
 
 
 def test_flagship_post_typesets_and_resolves(flagship: Project) -> None:

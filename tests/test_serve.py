@@ -1,0 +1,223 @@
+"""The preview server, for real: started as a program, attacked over HTTP, watched in Chromium."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser import CHROMIUM, browser_page
+from tests.conftest import Project
+
+POST = """---
+title: Live
+---
+First paragraph {n}.
+
+```{{python}}
+#| label: fig-live
+#| echo: false
+import matplotlib.pyplot as plt
+plt.figure(figsize=(2, 1)); plt.plot([0, {n}])
+```
+
+""" + "\n\n".join(f"Filler paragraph {i}. " * 20 for i in range(40)) + "\n\nLast words {n}.\n"
+
+
+class Server:
+    def __init__(self, project: Project, *args: str) -> None:
+        self.log = project.root.parent / "serve.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "builder", "serve", "--root", str(project.root), "--port", "0",
+             *args],
+            stdout=subprocess.PIPE, stderr=self.log.open("w"), text=True,
+        )
+        line = self.process.stdout.readline().strip()  # type: ignore[union-attr]
+        assert line.startswith("http://127.0.0.1:"), self.log.read_text()
+        self.url = line.rstrip("/")
+        self.port = urlsplit(line).port
+
+    def request(self, path: str, headers: dict[str, str] | None = None,
+                method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for key, value in ({"Host": f"127.0.0.1:{self.port}"} | (headers or {})).items():
+            connection.putheader(key, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read() if response.getheader("Content-Type") != "text/event-stream" \
+            else b""
+        connection.close()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+    def stop(self) -> str:
+        """Ctrl-C, then what the server printed (shown by pytest when a test failed)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=20)
+        log = self.log.read_text()
+        print(log)
+        return log
+
+
+@pytest.fixture
+def server(project: Project) -> Iterator[Server]:
+    project.post("2020-01-01-live.md", POST.format(n=1))
+    running = Server(project)
+    yield running
+    running.stop()
+
+
+# --- the server's defences ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [
+    "/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%252e%252e/etc/passwd",
+    "/..%2f..%2fetc%2fpasswd", "/..\\..\\etc\\passwd", "/index.html%00.png", "//etc/passwd",
+    "/.build-site", "/static/../../site.toml", "/%2e/index.html", "/leak", "/%ff%fe",
+])
+def test_traversal_and_hidden_files_are_404(server: Server, project: Project, path: str) -> None:
+    (project.root / ".cache/preview/leak").symlink_to("/etc/hostname")
+    status, headers, body = server.request(path)
+    assert status == 404, path
+    assert str(project.root).encode() not in body and b"/etc" not in body
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert b"Page not found" in body  # the site's own 404 page
+
+
+@pytest.mark.parametrize(("host", "status"), [
+    ("evil.example", 403), ("127.0.0.1.evil.example", 403), ("localhost.evil", 403),
+    ("localhost", 200), ("app.localhost", 200), ("[::1]", 200),
+])
+def test_host_header_guards_against_dns_rebinding(server: Server, host: str, status: int) -> None:
+    assert server.request("/", {"Host": f"{host}:{server.port}"})[0] == status
+
+
+def test_reload_channel_refuses_foreign_origins(server: Server) -> None:
+    assert server.request("/__build-site/events", {"Origin": "https://evil.example"})[0] == 403
+    status, headers, _ = server.request("/__build-site/events",
+                                        {"Origin": f"http://127.0.0.1:{server.port}"})
+    assert status == 200 and headers["content-type"] == "text/event-stream"
+
+
+def test_types_caching_folders_and_injection(server: Server, project: Project) -> None:
+    status, headers, body = server.request("/2020/01/01/live/")
+    assert status == 200 and headers["cache-control"] == "no-store"
+    assert b'<script src="/__build-site/preview.js"' in body
+    assert b"preview.js" not in (project.root / ".cache/preview/2020/01/01/live/index.html") \
+        .read_bytes()  # injected when served, never written
+    assert server.request("/2020/01/01/live")[1]["location"] == "/2020/01/01/live/"
+    assert server.request("/2020/01/01/live/fig-live.png")[1]["content-type"] == "image/png"
+    assert server.request("/static/style.css")[1]["content-type"].startswith("text/css")
+    assert server.request("/__build-site/preview.js")[1]["content-type"].startswith(
+        "text/javascript")
+    assert server.request("/feed.xml")[1]["content-type"].startswith("application/xml")
+    assert server.request("/", method="HEAD")[0] == 200
+
+
+def test_garbage_requests_get_4xx_and_the_server_lives(server: Server) -> None:
+    for raw in (b"\x16\x03\x01garbage\r\n\r\n", b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
+                b"GET / HTTP/9.9\r\n\r\n", b"\xff\xfe\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(raw)
+            answer = sock.recv(100)
+            assert answer.startswith(b"HTTP/1."), answer
+            assert answer[9:10] == b"4" or answer[9:12] == b"505", answer  # 505: HTTP/9.9
+    slow = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    slow.sendall(b"GET / HT")  # and never finishes
+    assert server.request("/")[0] == 200
+    slow.close()
+
+
+def test_ctrl_c_stops_cleanly_without_orphans(project: Project) -> None:
+    project.post("2020-01-01-live.md", POST.format(n=1))
+    running = Server(project)
+    workers = subprocess.run(["pgrep", "-f", "builder.figure_worker"], capture_output=True,
+                             text=True).stdout.split()
+    stderr = running.stop()
+    assert running.process.returncode == 0, stderr
+    assert "stopping" in stderr
+    time.sleep(1.5)
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or \
+            "builder.figure_worker" not in Path(f"/proc/{pid}/cmdline").read_text()
+    assert not list(project.root.glob(".cache/.preview.tmp-*"))
+
+
+# --- what the author sees ---------------------------------------------------------------
+
+browser = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+@browser
+def test_saves_show_up_in_place(server: Server, project: Project) -> None:
+    post = project.root / "posts/2020-01-01-live.md"
+    with browser_page() as (page, errors, failed, blocked):
+        page.goto(server.url + "/2020/01/01/live/")
+        page.evaluate("window.marker = 'kept'")
+        page.evaluate("window.scrollTo(0, 900)")
+        image = page.locator("#fig-live img")
+        first_src = image.get_attribute("src")
+
+        post.write_text(POST.format(n=1).replace("Last words 1", "Last words edited"))
+        page.wait_for_function("document.body.innerText.includes('Last words edited')")
+        assert page.evaluate("window.marker") == "kept"  # no full reload
+        assert page.evaluate("window.scrollY") == 900
+
+        # only the figure's code: the page's HTML stays, the image is swapped in place
+        post.write_text(POST.format(n=1).replace("Last words 1", "Last words edited")
+                        .replace("plt.plot([0, 1])", "plt.plot([0, 5])"))
+        page.wait_for_function(
+            f"document.querySelector('#fig-live img').getAttribute('src') !== '{first_src}'")
+        assert page.evaluate("window.marker") == "kept"
+        assert page.evaluate("window.scrollY") == 900
+        page.wait_for_function("document.querySelector('#fig-live img').naturalWidth > 0")
+        assert not failed and not errors and not blocked
+
+
+@browser
+def test_errors_show_in_the_page_and_clear(server: Server, project: Project) -> None:
+    post = project.root / "posts/2020-01-01-live.md"
+    with browser_page() as (page, _errors, _failed, _blocked):
+        page.goto(server.url + "/2020/01/01/live/")
+        post.write_text("---\ntitle: [broken\n---\nBody.\n")
+        page.wait_for_selector("#build-site-error")
+        assert "posts/2020-01-01-live.md:2: front matter" in page.inner_text("#build-site-error")
+        page.reload()  # a fresh load shows it too, over the last good page
+        assert "posts/2020-01-01-live.md:2" in page.inner_text("#build-site-error")
+        assert "First paragraph 1" in page.inner_text("main")
+
+        post.write_text(POST.format(n=1).replace("plt.plot([0, 1])", "plt.plot([0, 1]); 1 / 0"))
+        page.wait_for_function(
+            "document.querySelector('#build-site-error')?.innerText.includes('ZeroDivisionError')")
+        assert "posts/2020-01-01-live.md:10: ZeroDivisionError" in page.inner_text(
+            "#build-site-error")
+
+        post.write_text(POST.format(n=3))
+        page.wait_for_function("!document.querySelector('#build-site-error')")
+        page.wait_for_function("document.body.innerText.includes('First paragraph 3')")
+
+
+@browser
+def test_event_storm_ends_on_the_last_save(server: Server, project: Project) -> None:
+    post = project.root / "posts/2020-01-01-live.md"
+    with browser_page() as (page, _errors, _failed, _blocked):
+        page.goto(server.url + "/2020/01/01/live/")
+        text = POST.format(n=1)
+        for i in range(300):
+            swap = post.with_name(f".{post.name}.swp")
+            swap.write_text(text.replace("Last words 1", f"Storm {i}"))
+            os.replace(swap, post)  # an editor's atomic save
+            (post.parent / "4913").write_text("")  # vim's probe file
+            (post.parent / "4913").unlink()
+        page.wait_for_function("document.body.innerText.includes('Storm 299')", timeout=30000)
+    assert not (project.root / ".cache/preview/2020/01/01/4913").exists()
