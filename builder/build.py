@@ -17,7 +17,7 @@ from pathlib import Path
 from builder import __version__
 from builder.assets import asset_outputs, static_files
 from builder.config import Config
-from builder.content import find_posts, read_source
+from builder.content import SourceFile, find_posts, read_source
 from builder.errors import BuildError, raise_all
 from builder.figure_html import fill_placeholders
 from builder.figure_runner import WorkerPool
@@ -30,12 +30,23 @@ from builder.render import Renderer, available_layouts, templates_digest
 from builder.write import SiteWriter, WriteReport, check_output_dir, remove_stale_staging
 
 
+@dataclass
+class BuildSession:
+    """What a long-running preview keeps between builds instead of reading it from disk:
+    the parse cache, the writer's record of the site, and the posts' bytes and stamps."""
+
+    parse_cache: ParseCache | None = None
+    writer: SiteWriter | None = None
+    sources: dict[Path, tuple[tuple[int, ...], SourceFile]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     drafts: bool = False
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     use_cache: bool = True
     pool: WorkerPool | None = None  # a warm pool of figure workers (the preview server's)
+    session: BuildSession | None = None  # the preview server's memory between builds
 
 
 @dataclass
@@ -87,7 +98,10 @@ def build_site(
         outputs = build_pages(config, site_posts, renderer, base_key, _updated(site_posts))
         clock.lap("plan")
 
-        writer = SiteWriter(config, out)
+        session = options.session
+        writer = session.writer if session and session.writer else SiteWriter(config, out)
+        if session:
+            session.writer = writer
         report.write = writer.write(outputs + figures.outputs + assets, options.jobs)
         clock.lap("write")
     return report
@@ -100,8 +114,15 @@ def collect_posts(config: Config, options: BuildOptions) -> tuple[list[Parsed], 
     """Read and parse every post; return the ones to publish (newest first), the parse cache
     and how many posts were parsed afresh. Every mistake in every post is raised together."""
     layouts = available_layouts(config)
-    sources, errors = read_sources(find_posts(config), config.root)
-    cache = ParseCache(config.root, enabled=options.use_cache)
+    session = options.session
+    sources, errors = read_sources(find_posts(config), config.root,
+                                   session.sources if session else None)
+    if session and session.parse_cache:
+        cache = session.parse_cache
+    else:
+        cache = ParseCache(config.root, enabled=options.use_cache)
+        if session:
+            session.parse_cache = cache
     parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, options.jobs)
     cache.keep({key for key, _, _ in parsed})
     raise_all(errors + parse_errors)

@@ -65,7 +65,7 @@ def find_posts(config: Config) -> list[Path]:
             continue
         if path.suffix in POST_SUFFIXES and path.is_file():
             found.append(path)
-    return sorted(found)
+    return sorted(found, key=str)
 
 
 def read_source(path: Path, root: Path) -> SourceFile:

@@ -8,6 +8,7 @@ the project files it read, with their hashes. So a prose edit runs nothing, and 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -48,6 +49,7 @@ def _hash(value: Any) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+@functools.cache
 def library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version(), "builder": FIGURES_VERSION}
     for name in ("numpy", "matplotlib", "pillow"):
@@ -95,8 +97,11 @@ def run_figures(
     say: Callable[[str], None] = lambda _: None,
 ) -> FigureStage:
     stage = FigureStage()
+    if not any(body.blocks for _, body in posts):
+        return stage  # nothing to run: don't even look up library versions
     cache = FigureCache(config.root)
     history = cache.load_history()
+    before = dict(history)
     versions = library_versions()
     planned: list[Job] = []
     keys: dict[tuple[str, int], str] = {}
@@ -147,7 +152,8 @@ def run_figures(
             shutil.rmtree(scratch, ignore_errors=True)
             if own_pool:
                 pool.close()
-    cache.save_history(history)
+    if history != before:
+        cache.save_history(history)
     stage.cached = len(entries) - stage.ran
     _results_and_outputs(posts, entries, cache, stage)
     return stage

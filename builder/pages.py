@@ -8,7 +8,6 @@ re-renders them only when it changes an excerpt or a title.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,8 +36,9 @@ class SitePost:
 
 
 def _hash(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    """A key over plain data: ``repr`` of strings, numbers, dates, tuples, lists and dicts
+    built in a fixed order is stable, and much faster than JSON on big listings."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def build_pages(
@@ -50,7 +50,7 @@ def build_pages(
 ) -> list[Output]:
     """``posts`` are the published posts, newest first."""
     outputs: list[Output] = []
-    figure_keys = {post.meta.source: [f.__dict__ for f in post.figures] for post in posts}
+    figure_keys = {post.meta.source: post.figures for post in posts}
     dated = [p for p in posts if p.meta.layout != "page"]
 
     positions = {id(post): i for i, post in enumerate(dated)}
@@ -62,16 +62,16 @@ def build_pages(
         key = _hash(base_key, "post", post.key, figure_keys[post.meta.source], neighbours)
         outputs.append(Output(post.meta.output_file, key, _post_page(renderer, post, newer, older)))
 
-    items = [(p.meta, p.body.excerpt) for p in dated]
+    items = [(p.meta, p.body.excerpt, p.key) for p in dated]
     outputs += _listing(config, renderer, base_key, "index.html", "", items, config.per_page,
                         {"heading": None})
     outputs += _listing(config, renderer, base_key, "archive.html", "archive/", items,
                         config.per_page * 10, {"heading": "Archive"})
-    by_tag: dict[str, list[tuple[PostMeta, str]]] = defaultdict(list)
-    for meta, excerpt in items:
-        for tag in meta.tags:
-            by_tag[tag.lower()].append((meta, excerpt))
-    spellings = {tag.lower(): tag for meta, _ in reversed(items) for tag in meta.tags}
+    by_tag: dict[str, list[tuple[PostMeta, str, str]]] = defaultdict(list)
+    for item in items:
+        for tag in item[0].tags:
+            by_tag[tag.lower()].append(item)
+    spellings = {tag.lower(): tag for meta, _, _ in reversed(items) for tag in meta.tags}
     for tag, tagged in sorted(by_tag.items()):
         outputs += _listing(config, renderer, base_key, "index.html", tag_url(tag), tagged,
                             config.per_page, {"heading": f"Posts tagged “{spellings[tag]}”"})
@@ -103,24 +103,41 @@ def _post_page(
     return produce
 
 
+_LISTED: dict[str, str] = {}
+
+
+def _listed_digest(meta: PostMeta, excerpt: str, parse_key: str) -> str:
+    """Hash of what a listing shows of a post. A parse key fixes all of it, so the hash is
+    remembered per key (a preview server rebuilds its listings without rehashing them)."""
+    digest = _LISTED.get(parse_key)
+    if digest is None:
+        digest = _hash(meta.title, meta.url, meta.date, meta.tags, excerpt)
+        if len(_LISTED) > 100_000:
+            _LISTED.clear()
+        _LISTED[parse_key] = digest
+    return digest
+
+
 def _listing(
     config: Config,
     renderer: Renderer,
     base_key: str,
     template: str,
     base: str,
-    items: Sequence[tuple[PostMeta, str]],
+    items: Sequence[tuple[PostMeta, str, str]],
     per_page: int,
     extra: dict[str, Any],
 ) -> list[Output]:
+    """Pages of a listing; ``items`` are (meta, excerpt, parse key) of the listed posts."""
     outputs = []
     for url, pager in paginate(items, per_page, base):
-        listed = [listing_item(meta, excerpt) for meta, excerpt in pager.pop("items")]
-        key = _hash(base_key, template, url, pager, listed, extra)
+        page_items = pager.pop("items")
+        shown = [_listed_digest(meta, excerpt, key) for meta, excerpt, key in page_items]
+        key = _hash(base_key, template, url, pager, shown, extra)
 
-        has_math = any('class="math"' in item["excerpt"] for item in listed)
-
-        def produce(pager: dict = pager, listed: list = listed, has_math: bool = has_math) -> bytes:
+        def produce(pager: dict = pager, page_items: list = page_items) -> bytes:
+            listed = [listing_item(meta, excerpt) for meta, excerpt, _ in page_items]
+            has_math = any('class="math"' in excerpt for _, excerpt, _ in page_items)
             return renderer.render(template, posts=listed, pager=pager, has_math=has_math,
                                    **extra)
 

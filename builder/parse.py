@@ -79,18 +79,24 @@ class ParseCache:
             except (OSError, ValueError):
                 self.index = {}
         self._saved = set(self.index)
+        self._made: dict[str, tuple[PostMeta, ParsedBody]] = {}
 
     def dirty(self) -> bool:
         return set(self.index) != self._saved
 
     def get(self, key: str) -> tuple[PostMeta, ParsedBody] | None:
+        made = self._made.get(key)
+        if made is not None:
+            return made
         entry = self.index.get(key)
         if entry is None:
             return None
         try:
-            return _meta_from(entry["meta"]), _body_from(entry["body"])
+            made = _meta_from(entry["meta"]), _body_from(entry["body"])
         except (KeyError, TypeError, ValueError):
             return None
+        self._made[key] = made  # a preview server keeps this cache: rebuild objects once
+        return made
 
     def html(self, key: str) -> str | None:
         try:
@@ -107,6 +113,7 @@ class ParseCache:
     def keep(self, keys: set[str]) -> None:
         """Forget entries of posts that no longer exist (or no longer look like this)."""
         self.index = {key: value for key, value in self.index.items() if key in keys}
+        self._made = {key: value for key, value in self._made.items() if key in keys}
 
     def save(self) -> None:
         if not self.enabled or not self.dirty():
@@ -116,15 +123,33 @@ class ParseCache:
         for path in self.folder.glob("*.html"):
             if path.stem not in keep:
                 path.unlink(missing_ok=True)
+        self._saved = keep
 
 
-def read_sources(paths: Sequence[Path], root: Path) -> tuple[list[SourceFile], list[BuildError]]:
+def read_sources(
+    paths: Sequence[Path], root: Path, seen: dict[Path, tuple[tuple[int, ...], SourceFile]]
+    | None = None,
+) -> tuple[list[SourceFile], list[BuildError]]:
+    """Read every post. ``seen`` (the preview server's memory of earlier builds) lets a file
+    whose size, mtime and inode are unchanged skip being read and hashed again."""
     sources, errors = [], []
     for path in paths:
         try:
-            sources.append(read_source(path, root))
+            if seen is None:
+                sources.append(read_source(path, root))
+                continue
+            info = os.stat(path)
+            stamp = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+            known = seen.get(path)
+            if known is None or known[0] != stamp:
+                known = (stamp, read_source(path, root))
+                seen[path] = known
+            sources.append(known[1])
         except BuildError as error:
             errors.append(error)
+    if seen is not None:
+        for gone in set(seen) - set(paths):
+            del seen[gone]
     return sources, errors
 
 
@@ -180,10 +205,10 @@ def _parse_in_pool(
     context = multiprocessing.get_context(method)
     size = max(1, min(64, len(sources) // (jobs * 4)))
     starts = range(0, len(sources), size)
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=die_with_parent,
-        initargs=(os.getpid(),),
-    ) as pool:
+    # A forked worker dies with the build; a forkserver's child has the server as parent.
+    guard = {"initializer": die_with_parent, "initargs": (os.getpid(),)} if method == "fork" \
+        else {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, **guard) as pool:
         futures = [
             pool.submit(_parse_batch, sources[i : i + size], config, layouts,
                         keys[i : i + size], cache_folder)

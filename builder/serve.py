@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from builder.build import BuildOptions, BuildReport, build_site
+from builder.build import BuildOptions, BuildReport, BuildSession, build_site
 from builder.config import Config
 from builder.errors import BuildError, describe
 from builder.figure_runner import WorkerPool
@@ -283,7 +283,7 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
     output = config.root / ".cache" / "preview"
     config = replace(config, output_dir=str(output), base_url="")
     pool = WorkerPool(jobs, config.figures.memory_limit_mb, config.root)
-    options = BuildOptions(drafts=drafts, jobs=jobs, pool=pool)
+    options = BuildOptions(drafts=drafts, jobs=jobs, pool=pool, session=BuildSession())
     preview = Preview(config, options, say)
     changes = ChangeSet(config)
     watcher = Watcher(changes, say)
@@ -303,7 +303,7 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
         if ready:
             ready(url)
         while True:
-            changed = changes.take_when_quiet(quiet=0.03, longest=1.0)
+            changed = changes.take_when_quiet(quiet=0.015, longest=1.0)
             report = preview.build(changed)
             if report is not None:
                 watcher.watch_files(report.figure_deps)

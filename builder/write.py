@@ -190,6 +190,7 @@ class SiteWriter:
         report.removed = removed
         data = {"generation": generation, "back_dirty": back_dirty, "outputs": state}
         atomic_write(self.state_path, json.dumps(data, separators=(",", ":")).encode())
+        self.previous, self.generation, self.back_dirty = state, generation, back_dirty
         return report
 
     def _back_is_current(self) -> bool:

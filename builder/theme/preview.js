@@ -24,6 +24,38 @@
     box.textContent = "build-site: the last build failed; showing the last good page.\n\n" + error;
   }
 
+  // Each block of the page as the server sent it, before MathJax changed it: an update
+  // replaces only the blocks whose HTML changed and typesets only those.
+  const container = () => document.querySelector(".post-body") || document.querySelector("main");
+  let pristine = container() ? [...container().children].map((e) => e.outerHTML) : [];
+
+  async function patch(fresh) {
+    const old = container();
+    const incoming = fresh.querySelector(".post-body") || fresh.querySelector("main");
+    if (!old || !incoming || old.tagName !== incoming.tagName) return false;
+    const next = [...incoming.children];
+    const html = next.map((e) => e.outerHTML);
+    let start = 0;
+    while (start < html.length && start < pristine.length && html[start] === pristine[start]) start++;
+    let end = 0;
+    while (end < html.length - start && end < pristine.length - start &&
+           html[html.length - 1 - end] === pristine[pristine.length - 1 - end]) end++;
+    const current = [...old.children];
+    const removed = current.slice(start, current.length - end);
+    const added = next.slice(start, next.length - end).map((e) => document.importNode(e, true));
+    const anchor = current[current.length - end] || null;
+    for (const node of removed) node.remove();
+    for (const node of added) old.insertBefore(node, anchor);
+    pristine = html;
+    // everything outside the body (title, dates, tags, navigation) is small: swap it whole
+    for (const selector of ["header", ".post-nav"]) {
+      const a = document.querySelector(`main ${selector}`), b = fresh.querySelector(`main ${selector}`);
+      if (a && b && a.outerHTML !== b.outerHTML) a.replaceWith(document.importNode(b, true));
+    }
+    if (added.length && window.MathJax && MathJax.typesetPromise) await MathJax.typesetPromise(added);
+    return true;
+  }
+
   async function refreshPage() {
     const response = await fetch(location.href, {cache: "no-store"});
     const html = await response.text();
@@ -38,10 +70,11 @@
       return;
     }
     document.title = fresh.title;
-    const main = document.querySelector("main");
-    main.replaceWith(fresh.querySelector("main"));
-    const now = document.querySelector("main");
-    if (window.MathJax && MathJax.typesetPromise) await MathJax.typesetPromise([now]);
+    if (!(await patch(fresh))) {
+      document.querySelector("main").replaceWith(document.importNode(fresh.querySelector("main"), true));
+      pristine = container() ? [...container().children].map((e) => e.outerHTML) : [];
+      if (window.MathJax && MathJax.typesetPromise) await MathJax.typesetPromise([document.querySelector("main")]);
+    }
     document.dispatchEvent(new CustomEvent("build-site:updated"));
   }
 
