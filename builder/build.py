@@ -81,7 +81,8 @@ def build_site(
                               options.jobs, options.use_cache, pool=options.pool, say=say)
         report.figures_ran, report.figures_cached = figures.ran, figures.cached
         report.explain, report.figure_deps = figures.explain, figures.deps
-        parse_cache.save()
+        if options.session is None:
+            parse_cache.save()  # a preview server saves it when it stops
         raise_all(figures.errors)
         site_posts = [
             SitePost(key, meta, body, _ordered(figures.results.get(meta.source, {})),

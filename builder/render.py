@@ -56,6 +56,9 @@ def tag_url(tag: str) -> str:
     return f"tags/{quote(tag.lower(), safe='')}/"
 
 
+_ENVIRONMENTS: dict[tuple, Any] = {}
+
+
 class Renderer:
     """Renders named templates with the site-wide context every page needs."""
 
@@ -66,9 +69,17 @@ class Renderer:
 
     @property
     def env(self) -> Any:
-        """The Jinja2 environment, made on first use: a build that renders nothing skips it."""
+        """The Jinja2 environment, made on first use: a build that renders nothing skips it.
+        Environments (and their compiled templates) are kept per set of templates, settings
+        and asset versions, so a preview server compiles its templates once, not per save."""
         if self._env is None:
-            self._env = self._make_env()
+            key = (templates_digest(self.config), repr(self.config),
+                   tuple(sorted(self.asset_versions.items())))
+            self._env = _ENVIRONMENTS.get(key)
+            if self._env is None:
+                if len(_ENVIRONMENTS) > 8:
+                    _ENVIRONMENTS.clear()
+                self._env = _ENVIRONMENTS[key] = self._make_env()
         return self._env
 
     def _make_env(self) -> Any:

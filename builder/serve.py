@@ -283,7 +283,8 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
     output = config.root / ".cache" / "preview"
     config = replace(config, output_dir=str(output), base_url="")
     pool = WorkerPool(jobs, config.figures.memory_limit_mb, config.root)
-    options = BuildOptions(drafts=drafts, jobs=jobs, pool=pool, session=BuildSession())
+    session = BuildSession()
+    options = BuildOptions(drafts=drafts, jobs=jobs, pool=pool, session=session)
     preview = Preview(config, options, say)
     changes = ChangeSet(config)
     watcher = Watcher(changes, say)
@@ -315,4 +316,6 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
             server.shutdown()
             server.server_close()
         pool.close()
+        if session.parse_cache is not None:
+            session.parse_cache.save()
 
