@@ -216,5 +216,3 @@ def _site_key(config: Config, options: BuildOptions, versions: dict[str, str]) -
              options.drafts, sorted(versions.items())]
     return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
 
-
-__all__ = ["BuildOptions", "BuildReport", "Path", "build_site"]

@@ -46,7 +46,9 @@ def figure_html(block: FigureBlock, result: FigureResult | None, number: int | N
             )
     caption = block.caption_html
     if number is not None or caption:
-        label = f'<span class="figure-number">Figure {number}:</span> ' if number else ""
+        separator = ":" if caption else ""
+        label = f'<span class="figure-number">Figure {number}{separator}</span> ' if number \
+            else ""
         parts.append(f"<figcaption>{label}{caption}</figcaption>")
     ident = f' id="{escape(block.label, quote=True)}"' if "label" in options else ""
     inner = "\n".join(parts)

@@ -61,4 +61,8 @@ def canvas_rgb(figure: object) -> np.ndarray:
     canvas = figure.canvas  # type: ignore[attr-defined]
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
-    return np.ascontiguousarray(rgba[..., :3])
+    if rgba[..., 3].min() == 255:
+        return np.ascontiguousarray(rgba[..., :3])
+    # A transparent figure: GIF has no partial transparency, so lay it on white.
+    alpha = rgba[..., 3:4].astype(np.float32) / 255
+    return np.rint(rgba[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)

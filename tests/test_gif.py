@@ -68,3 +68,13 @@ def test_many_colours_use_one_quantised_palette(tmp_path: Path) -> None:
     encode_gif(frames, 50, tmp_path / "noise.gif")
     with Image.open(tmp_path / "noise.gif") as image:
         assert image.n_frames == 5 and image.size == (60, 40)
+
+
+def test_transparent_figures_are_laid_on_white(tmp_path: Path) -> None:
+    from builder.gif import canvas_rgb
+
+    fig = plt.figure(figsize=(1, 1), dpi=20)
+    fig.patch.set_alpha(0)
+    pixels = canvas_rgb(fig)
+    assert pixels.shape == (20, 20, 3) and pixels.min() == 255  # an empty, clear figure
+    plt.close(fig)
