@@ -298,3 +298,22 @@ def test_figures_import_nothing_heavy_in_the_builder() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, env={**os.environ})
     assert result.stdout.strip() == "[]"
+
+
+def test_library_versions_are_part_of_the_key(project: Project) -> None:
+    """A new numpy or matplotlib re-runs every block (and --explain says why)."""
+    from builder import figures
+    from builder.config import load_config
+    from builder.content import parse_meta, read_source
+    from builder.markdown import parse_body
+
+    path = project.post("2020-01-01-f.md", HEAD + fence("#| label: fig-a", "x = 1"))
+    config = load_config(project.root)
+    meta, body_text = parse_meta(read_source(path, config.root), config, frozenset({"post"}))
+    body = parse_body(body_text, meta.source, meta.body_line)
+    versions = figures.library_versions()
+    parts = figures._key_parts(config, meta, body.blocks, 0, (), versions)
+    newer = figures._key_parts(config, meta, body.blocks, 0, (), {**versions, "numpy": "99.0"})
+    assert figures._hash(parts) != figures._hash(newer)
+    assert figures._explain_change(parts, newer, "") == \
+        "library versions or figure settings changed"
