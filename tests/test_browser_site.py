@@ -47,6 +47,10 @@ def test_flagship_post_typesets_and_resolves(flagship: Project) -> None:
             assert width > 0, image.get_attribute("src")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "flagship-post.png"), full_page=True)
+        for figure in page.locator("figure.figure").all():  # each figure, for review
+            label = figure.get_attribute("id")
+            figure.screenshot(path=str(ARTIFACTS / f"{label}.png"))
+            assert (ARTIFACTS / f"{label}.png").stat().st_size > 1000
 
         links = sorted({a for a in page.eval_on_selector_all(
             "a[href]", "els => els.map(e => e.href)") if is_local(a)})
