@@ -21,6 +21,14 @@ print(json.dumps({"seconds": elapsed, "peak_mb": peak, "code": done.returncode,
 """
 
 
+def precompile() -> None:
+    """Write the builder's bytecode once, as a non-editable install would: with
+    PYTHONDONTWRITEBYTECODE set (as on this machine), every run would recompile it."""
+    import compileall
+
+    compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "builder"), quiet=1)
+
+
 @dataclass(frozen=True)
 class Run:
     seconds: float

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.corpus import write_corpus
+from benchmarks.measure import precompile
 from tests.browser import browser_page
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,6 +83,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--skip-mkdocs", action="store_true")
     args = parser.parse_args()
+    precompile()
     shutil.rmtree(WORK, ignore_errors=True)
     flagship = WORK / "flagship"
     for name in ("posts", "figures"):

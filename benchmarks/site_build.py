@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.corpus import write_corpus
-from benchmarks.measure import Run, best, row
+from benchmarks.measure import Run, best, precompile, row
 
 WORK = Path(__file__).parent / ".work"
 HUGO_LAYOUT = """<!doctype html><html><head><title>{{ .Title }}</title></head>
@@ -109,6 +109,7 @@ def main() -> None:
     parser.add_argument("--skip-pelican", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    precompile()
     print(f"{args.posts} synthetic posts, {os.cpu_count()} cores, best of {args.repeat}")
     ours = bench_build_site(args.posts, args.repeat)
     hugo = bench_hugo(args.posts, args.repeat)

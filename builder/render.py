@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +185,3 @@ def paginate(items: Sequence[Any], per_page: int, base: str) -> list[tuple[str, 
         pages.append((url_of(number), pager))
     return pages
 
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
