@@ -107,7 +107,7 @@ def run_figures(
     keys: dict[tuple[str, int], str] = {}
     entries: dict[tuple[str, int], dict[str, Any]] = {}
     for meta, body in posts:
-        blocks = [b for b in body.blocks]
+        blocks = list(body.blocks)
         if not blocks:
             continue
         stage.results[meta.source] = {}
@@ -141,10 +141,11 @@ def run_figures(
                 job.payload["out_dir"] = str(_ensure(scratch / _hash(job.post)[:12]))
                 job.payload["scratch"] = str(scratch / "cwd" / _hash(job.post)[:12])
 
+            posts_by_source = {meta.source: (meta, body) for meta, body in posts}
+
             def collect(outcome: JobOutcome) -> None:
                 _collect(outcome, cache, keys, entries, stage, posts_by_source)
 
-            posts_by_source = {meta.source: (meta, body) for meta, body in posts}
             say(f"running {sum(len(j.payload['blocks']) for j in planned)} figure blocks "
                 f"in {min(jobs, len(planned))} workers")
             pool.run_all(planned, collect)

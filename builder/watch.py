@@ -22,10 +22,9 @@ _IGNORED_DIRS = frozenset({".git", ".cache", ".venv", "venv", "__pycache__", "no
 def is_editor_dropping(name: str) -> bool:
     """Swap, backup and lock files of vim, emacs, JetBrains, VS Code and friends."""
     return (
-        name.startswith((".", "#"))
+        name.startswith((".", "#"))  # hidden files, vim's .x.swp, emacs' #x# and .#x locks
         or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".crdownload"))
-        or name == "4913"
-        or (name.startswith(".#"))
+        or name == "4913"  # vim's probe that a folder is writable
     )
 
 
