@@ -66,13 +66,29 @@ def static_files(config: Config, need_mathjax: bool) -> dict[str, Path]:
     return files
 
 
-def asset_outputs(files: dict[str, Path]) -> tuple[list[Output], dict[str, str]]:
-    """One output per static file, keyed by its bytes; and each file's version for URLs."""
+def asset_outputs(
+    files: dict[str, Path], memo: dict[Path, tuple[tuple[int, ...], str]] | None = None
+) -> tuple[list[Output], dict[str, str]]:
+    """One output per static file, keyed by its bytes; and each file's version for URLs.
+
+    ``memo`` (a preview server's) remembers each file's hash while its size, mtime and inode
+    stay the same, so MathJax's megabytes are not re-hashed on every save."""
     outputs = []
     versions = {}
     for site_path, source in files.items():
+        stamp: tuple[int, ...] = ()
+        if memo is not None:
+            info = source.stat()
+            stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+            known = memo.get(source)
+            if known is not None and known[0] == stamp:
+                versions[site_path] = known[1]
+                outputs.append(Output(site_path, "asset:" + known[1], source.read_bytes))
+                continue
         data = source.read_bytes()
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if memo is not None:
+            memo[source] = (stamp, digest)
         versions[site_path] = digest
         outputs.append(Output(site_path, "asset:" + digest, lambda data=data: data))
     return outputs, versions

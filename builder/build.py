@@ -38,6 +38,7 @@ class BuildSession:
     parse_cache: ParseCache | None = None
     writer: SiteWriter | None = None
     sources: dict[Path, tuple[tuple[int, ...], SourceFile]] = field(default_factory=dict)
+    assets: dict[Path, tuple[tuple[int, ...], str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ def build_site(
         clock.lap("figures")
 
         need_math = any(p.body.has_math or p.meta.use_math for p in site_posts)
-        assets, versions = asset_outputs(static_files(config, need_math))
+        assets, versions = asset_outputs(static_files(config, need_math),
+                                         options.session.assets if options.session else None)
         renderer = Renderer(config, versions)
         base_key = _site_key(config, options, versions)
         outputs = build_pages(config, site_posts, renderer, base_key, _updated(site_posts))

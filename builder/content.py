@@ -7,7 +7,9 @@ file name); every field is checked here so later stages can trust it.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -58,14 +60,20 @@ def find_posts(config: Config) -> list[Path]:
             f"no '{config.posts_dir}/' folder here", config.root.name or str(config.root),
             hint=f"run 'build-site new \"My first post\"' to create {config.posts_dir}/",
         )
-    found = []
-    for path in folder.rglob("*"):
-        name = path.name
-        if name.startswith((".", "#", "_")) or name.endswith("~"):
-            continue
-        if path.suffix in POST_SUFFIXES and path.is_file():
-            found.append(path)
-    return sorted(found, key=str)
+    return [Path(path) for path in sorted(_walk(str(folder)))]
+
+
+def _walk(folder: str) -> Iterator[str]:
+    """Post files below ``folder``; hidden folders (``.git``) are not entered."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith((".", "#", "_")) or name.endswith("~"):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(entry.path)
+            elif name.endswith(POST_SUFFIXES) and entry.is_file():
+                yield entry.path
 
 
 def read_source(path: Path, root: Path) -> SourceFile:
