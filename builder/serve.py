@@ -304,7 +304,7 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
         if ready:
             ready(url)
         while True:
-            changed = changes.take_when_quiet(quiet=0.015, longest=1.0)
+            changed = changes.take_when_quiet(quiet=0.008, longest=1.0)
             report = preview.build(changed)
             if report is not None:
                 watcher.watch_files(report.figure_deps)
