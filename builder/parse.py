@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from builder.content import SourceFile, parse_meta, read_source
 from builder.errors import BuildError
 from builder.fsutil import atomic_write
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
-from builder.procutil import die_with_parent
+from builder.procutil import can_fork, process_pool
 
 PARSER_VERSION = "1"
 _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
@@ -197,18 +196,9 @@ def _parse_in_pool(
     sources: list[SourceFile], keys: list[str], config: Config, layouts: frozenset[str],
     jobs: int, cache_folder: Path | None,
 ) -> list[tuple[PostMeta, ParsedBody] | BuildError]:
-    import multiprocessing
-    import threading
-
-    # fork is fastest, but forking a process that runs threads (the preview server) is unsafe.
-    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "forkserver"
-    context = multiprocessing.get_context(method)
     size = max(1, min(64, len(sources) // (jobs * 4)))
     starts = range(0, len(sources), size)
-    # A forked worker dies with the build; a forkserver's child has the server as parent.
-    guard = {"initializer": die_with_parent, "initargs": (os.getpid(),)} if method == "fork" \
-        else {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, **guard) as pool:
+    with process_pool(jobs, fork=can_fork()) as pool:
         futures = [
             pool.submit(_parse_batch, sources[i : i + size], config, layouts,
                         keys[i : i + size], cache_folder)

@@ -10,6 +10,8 @@ import ctypes
 import os
 import signal
 import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
 
 _PR_SET_PDEATHSIG = 1
 
@@ -41,3 +43,23 @@ def watch_parent(parent: int, interval: float = 0.5) -> None:
     if os.getppid() != parent:
         os._exit(1)
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def can_fork() -> bool:
+    """Forking copies only the calling thread: safe while no other thread runs (the preview
+    server runs several), and only on POSIX."""
+    return os.name == "posix" and threading.active_count() == 1
+
+
+def process_pool(jobs: int, fork: bool) -> ProcessPoolExecutor:
+    """A pool of ``jobs`` workers. Forked workers inherit the build's memory and die with it;
+    otherwise they come from a fork server (their parent is the server, not the build)."""
+    import multiprocessing
+
+    if fork:
+        return ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+            initializer=die_with_parent, initargs=(os.getpid(),),
+        )
+    return ProcessPoolExecutor(max_workers=jobs,
+                               mp_context=multiprocessing.get_context("forkserver"))

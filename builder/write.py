@@ -90,21 +90,15 @@ def produce_all(outputs: list[Output], jobs: int) -> list[bytes]:
     to them; they send back bytes. Forking is only safe without other threads running (the
     preview server has some), so then everything renders here.
     """
-    import threading
+    from builder.procutil import can_fork, process_pool
 
-    if jobs < 2 or len(outputs) < 64 or threading.active_count() > 1 or os.name != "posix":
+    if jobs < 2 or len(outputs) < 64 or not can_fork():
         return [output.produce() for output in outputs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from builder.procutil import die_with_parent
-
     _PENDING[:] = outputs
     try:
         size = -(-len(outputs) // (jobs * 4))
         bounds = [(i, min(i + size, len(outputs))) for i in range(0, len(outputs), size)]
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(
-                "fork"), initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        with process_pool(jobs, fork=True) as pool:
             futures = [pool.submit(_produce_slice, a, b) for a, b in bounds]
             return [data for future in futures for data in future.result()]
     finally:
