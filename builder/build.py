@@ -86,9 +86,7 @@ def build_site(
             parse_cache.save()  # a preview server saves it when it stops
         raise_all(figures.errors)
         site_posts = [
-            SitePost(key, meta, body, _ordered(figures.results.get(meta.source, {})),
-                     _html_loader(parse_cache, key, meta.source, body,
-                                  figures.results.get(meta.source, {}), config))
+            _site_post(config, parse_cache, key, meta, body, figures.results.get(meta.source, {}))
             for key, meta, body in chosen
         ]
         clock.lap("figures")
@@ -195,21 +193,17 @@ def _check_unique_urls(metas: list[PostMeta]) -> None:
     raise_all(errors)
 
 
-def _ordered(results: dict[int, FigureResult]) -> tuple[FigureResult, ...]:
-    return tuple(results[k] for k in sorted(results))
+def _site_post(config: Config, cache: ParseCache, key: str, meta: PostMeta, body: ParsedBody,
+               results: dict[int, FigureResult]) -> SitePost:
+    """A post ready for rendering; its HTML (figures filled in) is fetched only if needed."""
 
+    def html() -> str:
+        text = body.html or cache.html(key)
+        if text is None:  # the cached HTML file went missing: parse the post again
+            text = _reparse(config, meta.source)
+        return fill_placeholders(text, body.blocks, results) if body.blocks else text
 
-def _html_loader(
-    cache: ParseCache, key: str, source: str, body: ParsedBody,
-    results: dict[int, FigureResult], config: Config,
-) -> Callable[[], str]:
-    def load() -> str:
-        html = body.html or cache.html(key)
-        if html is None:  # the cached HTML file went missing: parse the post again
-            html = _reparse(config, source)
-        return fill_placeholders(html, body.blocks, results) if body.blocks else html
-
-    return load
+    return SitePost(key, meta, body, tuple(results[k] for k in sorted(results)), html)
 
 
 def _site_key(config: Config, options: BuildOptions, versions: dict[str, str]) -> str:
