@@ -6,12 +6,12 @@ is not needed), so pages typeset offline and no build or test ever reaches a CDN
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from builder.config import Config
 from builder.errors import BuildError
+from builder.fsutil import digest, stat_stamp
 from builder.render import THEME
 from builder.write import Output
 
@@ -78,17 +78,16 @@ def asset_outputs(
     for site_path, source in files.items():
         stamp: tuple[int, ...] = ()
         if memo is not None:
-            info = source.stat()
-            stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+            stamp = stat_stamp(source)
             known = memo.get(source)
             if known is not None and known[0] == stamp:
                 versions[site_path] = known[1]
                 outputs.append(Output(site_path, "asset:" + known[1], source.read_bytes))
                 continue
         data = source.read_bytes()
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        hashed = digest(data)
         if memo is not None:
-            memo[source] = (stamp, digest)
-        versions[site_path] = digest
-        outputs.append(Output(site_path, "asset:" + digest, lambda data=data: data))
+            memo[source] = (stamp, hashed)
+        versions[site_path] = hashed
+        outputs.append(Output(site_path, "asset:" + hashed, lambda data=data: data))
     return outputs, versions

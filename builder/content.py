@@ -6,7 +6,6 @@ file name); every field is checked here so later stages can trust it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 from builder.config import Config
 from builder.errors import BuildError
 from builder.frontmatter import split_front_matter
+from builder.fsutil import digest
 from builder.model import PostMeta
 
 POST_SUFFIXES = (".md", ".markdown")
@@ -79,7 +79,7 @@ def _walk(folder: str) -> Iterator[str]:
 def read_source(path: Path, root: Path) -> SourceFile:
     rel = path.relative_to(root).as_posix()
     raw = path.read_bytes()
-    return SourceFile(rel, raw, hashlib.blake2b(raw, digest_size=16).hexdigest())
+    return SourceFile(rel, raw, digest(raw))
 
 
 def parse_meta(source: SourceFile, config: Config, layouts: frozenset[str]) -> tuple[PostMeta, str]:

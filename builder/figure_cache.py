@@ -9,20 +9,13 @@ crash or a second build at the same moment can't leave half an entry.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
-from builder.fsutil import atomic_write
-
-
-def file_digest(path: Path) -> str | None:
-    try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError:
-        return None
+from builder.fsutil import atomic_write, file_digest
+from builder.fsutil import digest as content_digest
 
 
 class FigureCache:
@@ -82,7 +75,7 @@ class FigureCache:
 
     def read_image(self, digest: str, name: str) -> bytes:
         data = self.object_path(digest, name).read_bytes()
-        if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
+        if content_digest(data) != digest:
             raise OSError(f"cached image {name} changed while building")
         return data
 

@@ -10,7 +10,6 @@ post's path as its file name and padded to its first line, so tracebacks read
 from __future__ import annotations
 
 import ast
-import hashlib
 import io
 import linecache
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.figure_options import output_name
+from builder.fsutil import file_digest
 
 _PROJECT_ROOT: Path = Path.cwd()
 _MEMORY_MB = 0
@@ -97,13 +97,6 @@ def _project_relative(path: str) -> str | None:
     return rel.as_posix()
 
 
-def _digest(path: Path) -> str | None:
-    try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError:
-        return None
-
-
 def _dependencies(post: str) -> dict[str, str | None]:
     """Project modules imported so far and project files opened so far, with their hashes."""
     found: set[str] = set()
@@ -117,7 +110,7 @@ def _dependencies(post: str) -> dict[str, str | None]:
         rel = _project_relative(path)
         if rel and rel != post and os.path.isfile(path):
             found.add(rel)
-    return {rel: _digest(_PROJECT_ROOT / rel) for rel in sorted(found)}
+    return {rel: file_digest(_PROJECT_ROOT / rel) for rel in sorted(found)}
 
 
 def _forget_project_modules() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import os
 import sys
 import tempfile
@@ -13,6 +14,26 @@ from pathlib import Path
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
+
+
+def digest(data: bytes) -> str:
+    """The content hash used everywhere: cache entries, written files, figure images."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    """``digest`` of a file's bytes, or None when it can't be read."""
+    try:
+        return digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def stat_stamp(path: str | Path) -> tuple[int, ...]:
+    """Size, modification time, inode and change time: equal stamps, same file, within
+    one running process (never trusted across builds, where only hashes are)."""
+    info = os.stat(path)
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from builder.config import Config
 from builder.content import SourceFile, parse_meta, read_source
 from builder.errors import BuildError
-from builder.fsutil import atomic_write
+from builder.fsutil import atomic_write, stat_stamp
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
 
@@ -137,8 +137,7 @@ def read_sources(
             if seen is None:
                 sources.append(read_source(path, root))
                 continue
-            info = os.stat(path)
-            stamp = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+            stamp = stat_stamp(path)
             known = seen.get(path)
             if known is None or known[0] != stamp:
                 known = (stamp, read_source(path, root))

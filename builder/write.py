@@ -20,7 +20,7 @@ from pathlib import Path
 
 from builder.config import Config
 from builder.errors import BuildError
-from builder.fsutil import atomic_write, exchange_dirs
+from builder.fsutil import atomic_write, digest, exchange_dirs
 
 MARKER = ".build-site"
 MARKER_TEXT = b"This folder is written by build-site; it replaces it whole on every build.\n"
@@ -167,13 +167,13 @@ class SiteWriter:
         for output, data in zip(todo, produce_all(todo, jobs), strict=True):
             record = self.previous.get(output.path)
             report.rendered += 1
-            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-            if record and record[1] == digest and self._on_disk(output.path, record):
+            hashed = digest(data)
+            if record and record[1] == hashed and self._on_disk(output.path, record):
                 state[output.path] = [output.key, *record[1:]]
                 report.unchanged += 1
                 continue
             changed[output.path] = data
-            state[output.path] = [output.key, digest, len(data), 0]
+            state[output.path] = [output.key, hashed, len(data), 0]
         removed = sorted(set(self.previous) - set(state))
         generation, back_dirty = self.generation, self.back_dirty
         if changed or removed or not (self.out / MARKER).is_file():
