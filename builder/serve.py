@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -177,17 +178,10 @@ def make_handler(preview: Preview, hosts: set[str], origins: set[str]) -> type:
                 self.wfile.write(body)
 
         def _page(self, data: bytes) -> bytes:
-            tag = (f'<script src="{SCRIPT}" data-build="{preview.build_number}" defer>'
+            # the script draws the error overlay, on load as on every later message
+            error = f' data-error="{escape(preview.error, quote=True)}"' if preview.error else ""
+            tag = (f'<script src="{SCRIPT}" data-build="{preview.build_number}"{error} defer>'
                    "</script>")
-            if preview.error:
-                from html import escape
-
-                tag += ('<pre id="build-site-error" role="alert" style="position:fixed;'
-                        "inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;"
-                        "background:#2b0d0f;color:#ffd7d7;border-top:4px solid #e5484d;"
-                        "font:13px/1.5 ui-monospace,monospace;padding:12px 16px;margin:0;"
-                        'white-space:pre-wrap">build-site: the last build failed; showing the '
-                        f"last good page.\n\n{escape(preview.error)}</pre>")
             marker = data.rfind(b"</body>")
             cut = marker if marker >= 0 else len(data)
             return data[:cut] + tag.encode() + data[cut:]

@@ -124,5 +124,6 @@
     sessionStorage.removeItem("build-site-scroll");
     window.scrollTo(0, Number(scroll));
   }
+  overlay(me.dataset.error || null);  // a page loaded while the last build is broken
   if (!document.hidden) connect();
 })();
