@@ -224,8 +224,7 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
         stage.ran += 1
     if outcome.failure:
         index = outcome.failure["index"]
-        line = job.lines.get(index, next(iter(job.lines.values()))) if index is not None \
-            else next(iter(job.lines.values()))
+        line = job.lines.get(index) or next(iter(job.lines.values()))
         stage.errors.append(BuildError(
             outcome.failure["message"], job.post, line,
             details=outcome.failure.get("details") or None,
