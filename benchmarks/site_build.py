@@ -12,10 +12,11 @@ import argparse
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.corpus import write_corpus
-from benchmarks.measure import Run, best, precompile, row
+from benchmarks.measure import Run, measure, precompile, row
 
 WORK = Path(__file__).parent / ".work"
 HUGO_LAYOUT = """<!doctype html><html><head><title>{{ .Title }}</title></head>
@@ -41,24 +42,35 @@ def _edit(post: Path) -> None:
     post.write_text(head + " An edited sentence." + marker + tail, encoding="utf-8")
 
 
-def bench_build_site(count: int, repeat: int) -> dict[str, Run]:
+@dataclass
+class Tool:
+    """One generator set up on its copy of the corpus: how to build, clean and edit it."""
+
+    name: str
+    root: Path
+    command: list[str]
+    outputs: tuple[str, ...]  # what a cold build starts without
+    post: Path | None = None  # the post the prose-edit case edits
+
+    def clean(self) -> None:
+        for name in self.outputs:
+            shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def edit(self) -> None:
+        assert self.post is not None
+        _edit(self.post)
+
+
+def setup_build_site(count: int) -> Tool:
     root = WORK / "build-site"
     shutil.rmtree(root, ignore_errors=True)
     write_corpus(root / "posts", count)
-    command = [_tool("build-site"), "build", "-q"]
-
-    def clean() -> None:
-        shutil.rmtree(root / "site", ignore_errors=True)
-        shutil.rmtree(root / ".cache", ignore_errors=True)
-
-    runs = {"cold": best(command, root, repeat, clean)}
-    runs["nothing changed"] = best(command, root, repeat)
     post = sorted((root / "posts").glob("*.md"))[count // 2]
-    runs["one prose edit"] = best(command, root, repeat, lambda: _edit(post))
-    return runs
+    return Tool("build-site", root, [_tool("build-site"), "build", "-q"],
+                ("site", ".site.back", ".cache"), post)
 
 
-def bench_hugo(count: int, repeat: int) -> dict[str, Run]:
+def setup_hugo(count: int) -> Tool:
     root = WORK / "hugo"
     shutil.rmtree(root, ignore_errors=True)
     write_corpus(root / "content" / "posts", count)
@@ -72,20 +84,12 @@ def bench_hugo(count: int, repeat: int) -> dict[str, Run]:
     (root / "layouts" / "_default").mkdir(parents=True)
     (root / "layouts" / "_default" / "single.html").write_text(HUGO_LAYOUT)
     (root / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
-    command = [_tool("hugo"), "--quiet", "--destination", "public"]
-
-    def clean() -> None:
-        for name in ("public", "resources"):
-            shutil.rmtree(root / name, ignore_errors=True)
-
-    runs = {"cold": best(command, root, repeat, clean)}
-    runs["nothing changed"] = best(command, root, repeat)
     post = sorted((root / "content" / "posts").glob("*.md"))[count // 2]
-    runs["one prose edit"] = best(command, root, repeat, lambda: _edit(post))
-    return runs
+    return Tool("hugo", root, [_tool("hugo"), "--quiet", "--destination", "public"],
+                ("public", "resources"), post)
 
 
-def bench_pelican(count: int, repeat: int) -> dict[str, Run]:
+def setup_pelican(count: int) -> Tool:
     root = WORK / "pelican"
     shutil.rmtree(root, ignore_errors=True)
     write_corpus(root / "content", count, flavour="pelican")
@@ -95,11 +99,20 @@ def bench_pelican(count: int, repeat: int) -> dict[str, Run]:
         "CATEGORY_FEED_ATOM = None\nLOAD_CONTENT_CACHE = False\n"
     )
     command = [_tool("pelican"), "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
+    return Tool("pelican", root, command, ("output",))
 
-    def clean() -> None:
-        shutil.rmtree(root / "output", ignore_errors=True)
 
-    return {"cold": best(command, root, repeat, clean)}
+def interleaved(tools: list[Tool], repeat: int, before: str | None) -> dict[str, Run]:
+    """The fastest of ``repeat`` runs of each tool, taking turns (in alternating order), so
+    every tool meets the same machine: a cold build right after another tool deleted
+    thousands of files is slower on ext4, which skips recently freed inodes."""
+    runs: dict[str, list[Run]] = {tool.name: [] for tool in tools}
+    for turn in range(repeat):
+        for tool in tools if turn % 2 == 0 else tools[::-1]:
+            if before:
+                getattr(tool, before)()
+            runs[tool.name].append(measure(tool.command, tool.root))
+    return {name: min(found, key=lambda r: r.seconds) for name, found in runs.items()}
 
 
 def main() -> None:
@@ -111,17 +124,20 @@ def main() -> None:
     os.environ.setdefault("PYTHONHASHSEED", "0")
     precompile()
     print(f"{args.posts} synthetic posts, {os.cpu_count()} cores, best of {args.repeat}")
-    ours = bench_build_site(args.posts, args.repeat)
-    hugo = bench_hugo(args.posts, args.repeat)
-    pelican = {} if args.skip_pelican else bench_pelican(args.posts, 1)
+    ours, hugo = setup_build_site(args.posts), setup_hugo(args.posts)
+    cases = {"cold": interleaved([hugo, ours], args.repeat, "clean")}
+    cases["nothing changed"] = interleaved([hugo, ours], args.repeat, None)
+    cases["one prose edit"] = interleaved([hugo, ours], args.repeat, "edit")
+    if not args.skip_pelican:  # ~10 s a run: measured once
+        cases["cold"].update(interleaved([setup_pelican(args.posts)], 1, "clean"))
     size = sum(p.stat().st_size for p in (WORK / "build-site" / "posts").glob("*.md"))
     print(f"corpus: {size / 1e6:.1f} MB of Markdown")
-    for case in ("cold", "nothing changed", "one prose edit"):
+    for case, runs in cases.items():
         print(f"{case}:")
-        print(row("hugo", hugo[case]))
-        if case in pelican:
-            print(row("pelican", pelican[case], hugo[case]))
-        print(row("build-site", ours[case], hugo[case]))
+        print(row("hugo", runs["hugo"]))
+        if "pelican" in runs:
+            print(row("pelican", runs["pelican"], runs["hugo"]))
+        print(row("build-site", runs["build-site"], runs["hugo"]))
     print("ratios are build-site (or pelican) time / hugo time: below 1.00x is faster")
 
 

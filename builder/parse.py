@@ -2,14 +2,14 @@
 
 Parsing Markdown is the expensive part of a big site, so it runs in worker processes, and a
 post whose bytes (and the settings that shape its metadata) have not changed is not parsed
-again: its metadata comes from one small index, its HTML from a file read only when needed.
+again: its metadata comes from one small index, its HTML from a pack file read only when
+needed. Workers only parse; the bodies come back to this process, which packs them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -18,11 +18,11 @@ from typing import Any
 from builder.config import Config
 from builder.content import SourceFile, parse_meta, read_source
 from builder.errors import BuildError
-from builder.fsutil import atomic_write, stat_stamp
+from builder.fsutil import atomic_write, digest, stat_stamp
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 
 
@@ -46,27 +46,19 @@ def parse_one(
 
 
 def _parse_batch(
-    batch: Sequence[SourceFile], config: Config, layouts: frozenset[str],
-    keys: Sequence[str], cache_folder: Path | None,
+    batch: Sequence[SourceFile], config: Config, layouts: frozenset[str]
 ) -> list[tuple[PostMeta, ParsedBody] | BuildError]:
-    """Parse in a worker, which also writes the HTML into the cache: those writes run in
-    parallel too, and the build only records the index."""
-    results = [parse_one(source, config, layouts) for source in batch]
-    if cache_folder is not None:
-        for key, result in zip(keys, results, strict=True):
-            if not isinstance(result, BuildError):
-                _write_html(cache_folder, key, result[1].html)
-    return results
-
-
-def _write_html(folder: Path, key: str, html: str) -> None:
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, folder / f"{key}.html")
+    return [parse_one(source, config, layouts) for source in batch]
 
 
 class ParseCache:
-    """``.cache/parsed/``: an index of metadata by key, and one HTML file per parsed body."""
+    """``.cache/parsed/``: an index of metadata by key, and the HTML bodies in pack files.
+
+    A build's fresh bodies go into one pack (one file, not one per post: on a cold build of a
+    big site, creating a thousand small files costs more than parsing a tenth of them). The
+    index records where each body lies and its digest, so a damaged pack means a re-parse,
+    never wrong HTML. A pack is deleted once no entry points into it.
+    """
 
     def __init__(self, root: Path, enabled: bool = True) -> None:
         self.folder = root / ".cache" / "parsed"
@@ -74,14 +66,16 @@ class ParseCache:
         self.index: dict[str, Any] = {}
         if enabled:
             try:
-                self.index = json.loads((self.folder / "index.json").read_bytes())
+                index = json.loads((self.folder / "index.json").read_bytes())
+                self.index = index if isinstance(index, dict) else {}
             except (OSError, ValueError):
                 self.index = {}
         self._saved = set(self.index)
         self._made: dict[str, tuple[PostMeta, ParsedBody]] = {}
+        self._fresh: dict[str, str] = {}  # HTML parsed by this process, not yet in a pack
 
     def dirty(self) -> bool:
-        return set(self.index) != self._saved
+        return bool(self._fresh) or set(self.index) != self._saved
 
     def get(self, key: str) -> tuple[PostMeta, ParsedBody] | None:
         made = self._made.get(key)
@@ -98,31 +92,55 @@ class ParseCache:
         return made
 
     def html(self, key: str) -> str | None:
+        fresh = self._fresh.get(key)
+        if fresh is not None:
+            return fresh
         try:
-            return (self.folder / f"{key}.html").read_text(encoding="utf-8")
-        except OSError:
+            pack, offset, size, hashed = self.index[key]["html"]
+            with open(self.folder / f"{pack}.pack", "rb") as handle:
+                handle.seek(offset)
+                data = handle.read(size)
+        except (OSError, KeyError, TypeError, ValueError):
             return None
+        return data.decode("utf-8") if digest(data) == hashed else None
 
-    def put(self, key: str, meta: PostMeta, body: ParsedBody, html_written: bool) -> None:
-        if self.enabled and not html_written:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            _write_html(self.folder, key, body.html)
+    def put(self, key: str, meta: PostMeta, body: ParsedBody) -> None:
         self.index[key] = {"meta": _meta_to(meta), "body": _body_to(body)}
+        if self.enabled:
+            self._fresh[key] = body.html
 
     def keep(self, keys: set[str]) -> None:
         """Forget entries of posts that no longer exist (or no longer look like this)."""
         self.index = {key: value for key, value in self.index.items() if key in keys}
         self._made = {key: value for key, value in self._made.items() if key in keys}
+        self._fresh = {key: value for key, value in self._fresh.items() if key in keys}
 
     def save(self) -> None:
         if not self.enabled or not self.dirty():
             return
-        keep = set(self.index)
+        if self._fresh:
+            self._write_pack()
         atomic_write(self.folder / "index.json", json.dumps(self.index).encode())
-        for path in self.folder.glob("*.html"):
-            if path.stem not in keep:
+        used = {entry["html"][0] for entry in self.index.values() if "html" in entry}
+        for path in list(self.folder.iterdir()):
+            if path.suffix in (".pack", ".html") and path.stem not in used:
                 path.unlink(missing_ok=True)
-        self._saved = keep
+        self._saved = set(self.index)
+
+    def _write_pack(self) -> None:
+        chunks, offset, places = [], 0, {}
+        for key in sorted(self._fresh):
+            data = self._fresh[key].encode("utf-8")
+            places[key] = (offset, len(data), digest(data))
+            chunks.append(data)
+            offset += len(data)
+        blob = b"".join(chunks)
+        name = digest(blob)
+        if not (self.folder / f"{name}.pack").is_file():
+            atomic_write(self.folder / f"{name}.pack", blob)
+        for key, (start, size, hashed) in places.items():
+            self.index[key]["html"] = [name, start, size, hashed]
+        self._fresh = {}
 
 
 def read_sources(
@@ -169,18 +187,14 @@ def parse_posts(
         else:
             todo.append(i)
     fresh = [sources[i] for i in todo]
-    pooled = len(fresh) >= _POOL_THRESHOLD and jobs > 1
-    if pooled:
-        folder = cache.folder if cache.enabled else None
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-        parsed = _parse_in_pool(fresh, [keys[i] for i in todo], config, layouts, jobs, folder)
+    if len(fresh) >= _POOL_THRESHOLD and jobs > 1:
+        parsed = _parse_in_pool(fresh, config, layouts, jobs)
     else:
         parsed = [parse_one(source, config, layouts) for source in fresh]
     for i, result in zip(todo, parsed, strict=True):
         results[i] = result
         if not isinstance(result, BuildError):
-            cache.put(keys[i], *result, html_written=pooled)
+            cache.put(keys[i], *result)
     posts, errors = [], []
     for i, key in enumerate(keys):
         result = results[i]
@@ -192,15 +206,13 @@ def parse_posts(
 
 
 def _parse_in_pool(
-    sources: list[SourceFile], keys: list[str], config: Config, layouts: frozenset[str],
-    jobs: int, cache_folder: Path | None,
+    sources: list[SourceFile], config: Config, layouts: frozenset[str], jobs: int
 ) -> list[tuple[PostMeta, ParsedBody] | BuildError]:
     size = max(1, min(64, len(sources) // (jobs * 4)))
     starts = range(0, len(sources), size)
     with process_pool(jobs, fork=can_fork()) as pool:
         futures = [
-            pool.submit(_parse_batch, sources[i : i + size], config, layouts,
-                        keys[i : i + size], cache_folder)
+            pool.submit(_parse_batch, sources[i : i + size], config, layouts)
             for i in starts
         ]
         return [result for future in futures for result in future.result()]

@@ -75,32 +75,80 @@ def check_output_dir(config: Config, out: Path) -> None:
 _WRITERS = 4
 
 
-# Outputs waiting to be produced by forked children, which inherit them (closures and all).
-_PENDING: list[Output] = []
+@dataclass(frozen=True)
+class Staged:
+    """What became of one rendered output: its digest and size, and the written file's
+    mtime, or None when its bytes equal the live file's and nothing was written."""
+
+    hashed: str
+    size: int
+    mtime: int | None
 
 
-def _produce_slice(start: int, stop: int) -> list[bytes]:
-    return [output.produce() for output in _PENDING[start:stop]]
+# Outputs waiting to be staged by forked children, which inherit them (closures and all).
+_PENDING: list[tuple[Output, list | None]] = []
 
 
-def produce_all(outputs: list[Output], jobs: int) -> list[bytes]:
-    """Render outputs, in forked worker processes when there are many.
+def _stage_slice(start: int, stop: int, staging: str, live: str, fresh: bool) -> list[Staged]:
+    return [_stage(output, record, staging, live, fresh)
+            for output, record in _PENDING[start:stop]]
+
+
+def _stage(output: Output, record: list | None, staging: str, live: str, fresh: bool) -> Staged:
+    """Render one output and, unless the live site already has these bytes, write it into
+    the staging folder. A file there may be a hard link shared with the live site, so it
+    is replaced, never written in place."""
+    data = output.produce()
+    hashed = digest(data)
+    if record and record[1] == hashed and _matches(f"{live}/{output.path}", record):
+        return Staged(hashed, len(data), None)
+    target = f"{staging}/{output.path}"
+    if not fresh:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    try:
+        fd = os.open(target, flags, 0o666)
+    except FileNotFoundError:  # its folder is new: one failed open beats a mkdir per file
+        os.makedirs(posixpath.dirname(target), exist_ok=True)
+        fd = os.open(target, flags, 0o666)
+    with open(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        return Staged(hashed, len(data), os.fstat(fd).st_mtime_ns)
+
+
+def _matches(path: str, record: list) -> bool:
+    """The file is the one a record describes (same size and mtime as when it was written)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    return stat.st_size == record[2] and stat.st_mtime_ns == record[3]
+
+
+def stage_all(todo: list[tuple[Output, list | None]], staging: Path, live: Path,
+              fresh: bool, jobs: int) -> list[Staged]:
+    """Render outputs and write the changed ones into ``staging``, in forked worker
+    processes when there are many: rendering is CPU work and so, on a cold build, is
+    creating thousands of files and folders, so both are spread over the cores.
 
     Forked children inherit the parsed posts and the compiled templates, so nothing is sent
-    to them; they send back bytes. Forking is only safe without other threads running (the
-    preview server has some), so then everything renders here.
+    to them and only digests come back. Forking is only safe without other threads running
+    (the preview server has some), so then everything happens here.
     """
     from builder.procutil import can_fork, process_pool
 
-    if jobs < 2 or len(outputs) < 64 or not can_fork():
-        return [output.produce() for output in outputs]
-    _PENDING[:] = outputs
+    args = (str(staging), str(live), fresh)
+    if jobs < 2 or len(todo) < 64 or not can_fork():
+        return [_stage(output, record, *args) for output, record in todo]
+    _PENDING[:] = todo
     try:
-        size = -(-len(outputs) // (jobs * 4))
-        bounds = [(i, min(i + size, len(outputs))) for i in range(0, len(outputs), size)]
+        size = -(-len(todo) // (jobs * 4))
+        bounds = [(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
         with process_pool(jobs, fork=True) as pool:
-            futures = [pool.submit(_produce_slice, a, b) for a, b in bounds]
-            return [data for future in futures for data in future.result()]
+            futures = [pool.submit(_stage_slice, a, b, *args) for a, b in bounds]
+            return [staged for future in futures for staged in future.result()]
     finally:
         _PENDING.clear()
 
@@ -142,45 +190,48 @@ class SiteWriter:
         except (OSError, ValueError):
             return {}
 
-    def _on_disk(self, path: str, record: list) -> bool:
-        try:
-            stat = os.stat(f"{self.out}/{path}")
-        except OSError:
-            return False
-        return stat.st_size == record[2] and stat.st_mtime_ns == record[3]
-
     def write(self, outputs: Iterable[Output], jobs: int = 1) -> WriteReport:
         report = WriteReport()
-        changed: dict[str, bytes] = {}
         state: dict[str, list] = {}
-        todo: list[Output] = []
+        todo: list[tuple[Output, list | None]] = []
         for output in outputs:
             if output.path in state:
                 raise BuildError(f"two things want to be written to '{output.path}'")
             record = self.previous.get(output.path)
-            if record and record[0] == output.key and self._on_disk(output.path, record):
+            if (record and record[0] == output.key
+                    and _matches(f"{self.out}/{output.path}", record)):
                 state[output.path] = record
                 report.unchanged += 1
             else:
                 state[output.path] = []
-                todo.append(output)
-        for output, data in zip(todo, produce_all(todo, jobs), strict=True):
-            record = self.previous.get(output.path)
-            report.rendered += 1
-            hashed = digest(data)
-            if record and record[1] == hashed and self._on_disk(output.path, record):
-                state[output.path] = [output.key, *record[1:]]
-                report.unchanged += 1
-                continue
-            changed[output.path] = data
-            state[output.path] = [output.key, hashed, len(data), 0]
+                todo.append((output, record))
         removed = sorted(set(self.previous) - set(state))
         generation, back_dirty = self.generation, self.back_dirty
-        if changed or removed or not (self.out / MARKER).is_file():
-            generation = self.generation + 1
-            self._swap_in(changed, removed, state, generation)
-            back_dirty = sorted(set(changed) | set(removed))
-        report.written = sorted(changed)
+        live = (self.out / MARKER).is_file()
+        if todo or removed or not live:
+            staging, fresh = self._open_staging()
+            try:
+                staged = stage_all(todo, staging, self.out, fresh, jobs)
+            except BaseException:
+                self._abandon(staging, fresh)
+                raise
+            changed = set()
+            for (output, record), result in zip(todo, staged, strict=True):
+                report.rendered += 1
+                if result.mtime is None:
+                    assert record is not None
+                    state[output.path] = [output.key, *record[1:]]
+                    report.unchanged += 1
+                else:
+                    changed.add(output.path)
+                    state[output.path] = [output.key, result.hashed, result.size, result.mtime]
+            if changed or removed or not live:
+                generation += 1
+                self._swap_in(staging, fresh, changed, removed, state, generation)
+                back_dirty = sorted(changed | set(removed))
+            else:  # every rendered output had the live bytes: staging is as it was
+                self._abandon(staging, fresh, intact=True)
+            report.written = sorted(changed)
         report.removed = removed
         data = {"generation": generation, "back_dirty": back_dirty, "outputs": state}
         atomic_write(self.state_path, json.dumps(data, separators=(",", ":")).encode())
@@ -195,24 +246,33 @@ class SiteWriter:
             return False
         return marker == _marker(self.generation - 1) and (self.out / MARKER).is_file()
 
-    def _swap_in(self, changed: dict[str, bytes], removed: list[str], state: dict[str, list],
-                 generation: int) -> None:
-        out = self.out
-        if out.exists() and self._back_is_current():
-            staging = self.back
-            (staging / MARKER).unlink()  # untrusted until it is complete again
-            touched = set(self.back_dirty) | set(changed) | set(removed)
-            _place(staging, out, sorted(touched), changed, set(state))
-        else:
-            staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    def _open_staging(self) -> tuple[Path, bool]:
+        """The folder this build writes into: the back buffer, brought up to date only where
+        it differs (untrusted until complete), or else a fresh folder (``fresh`` is True)."""
+        if self.out.exists() and self._back_is_current():
+            (self.back / MARKER).unlink()
+            return self.back, False
+        staging = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        (staging / MARKER).write_bytes(MARKER_TEXT + b"staging\n")  # ours, if left behind
+        return staging, True
+
+    def _abandon(self, staging: Path, fresh: bool, intact: bool = False) -> None:
+        if fresh:
             shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            (staging / MARKER).write_bytes(MARKER_TEXT + b"staging\n")  # ours, if left behind
-            try:
-                _place(staging, out, sorted(state), changed, set(state))
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
+        elif intact:
+            (staging / MARKER).write_bytes(_marker(self.generation - 1))
+
+    def _swap_in(self, staging: Path, fresh: bool, changed: set[str], removed: list[str],
+                 state: dict[str, list], generation: int) -> None:
+        out = self.out
+        touched = set(state) if fresh else set(self.back_dirty) | set(removed)
+        try:
+            _place(staging, out, sorted(touched - changed), set(state))
+        except BaseException:
+            self._abandon(staging, fresh)
+            raise
         (staging / MARKER).write_bytes(_marker(generation))
         if not out.exists():
             os.rename(staging, out)
@@ -221,19 +281,15 @@ class SiteWriter:
             if staging != self.back:  # the previous site is in staging now: the new back
                 shutil.rmtree(self.back, ignore_errors=True)
                 os.rename(staging, self.back)
-        for path in changed:
-            state[path][3] = os.stat(f"{out}/{path}").st_mtime_ns
 
 
 def _marker(generation: int) -> bytes:
     return MARKER_TEXT + f"generation {generation}\n".encode()
 
 
-def _place(staging: Path, live: Path, paths: list[str], changed: dict[str, bytes],
-           wanted: set[str]) -> None:
-    """Make ``staging`` hold, at each of ``paths``, the new bytes or the live file (a hard
-    link), or nothing if the path is no longer wanted. Files are replaced, never rewritten
-    in place: the two folders share inodes."""
+def _place(staging: Path, live: Path, paths: list[str], wanted: set[str]) -> None:
+    """Make ``staging`` hold, at each of ``paths``, the live file (a hard link), or nothing
+    if the path is no longer wanted. The new files are already there (``stage_all``)."""
     base, current = str(staging), str(live)
 
     def place(chunk: list[str]) -> None:
@@ -249,12 +305,7 @@ def _place(staging: Path, live: Path, paths: list[str], changed: dict[str, bytes
             if folder and folder not in made:
                 os.makedirs(f"{base}/{folder}", exist_ok=True)
                 made.add(folder)
-            data = changed.get(path)
-            if data is None:
-                os.link(f"{current}/{path}", target)
-            else:
-                with open(target, "wb") as handle:
-                    handle.write(data)
+            os.link(f"{current}/{path}", target)
 
     # File-system calls wait on the disk, not the CPU: a few threads overlap them.
     chunks = [paths[i::_WRITERS] for i in range(_WRITERS)]
