@@ -285,3 +285,58 @@ def test_untrusted_back_buffer_is_rebuilt(project: Project) -> None:
     project.build()
     assert "garbage" not in project.page("2020/01/02/post-1/index.html")
     assert "Again." in project.page("2020/01/01/post-0/index.html")
+
+
+def test_worker_processes_build_what_one_process_builds(tmp_path: Path) -> None:
+    """Enough posts that parsing and page writing go to forked workers (and, after a
+    template change, write into the back buffer, whose files are shared with the live site)."""
+    serial, pooled = Project(tmp_path / "serial"), Project(tmp_path / "pooled")
+    for project in (serial, pooled):
+        make_posts(project, 28)
+        for i in range(50):
+            project.post(f"2021-03-{i % 28 + 1:02d}-extra-{i}.md", f"# Extra {i}\n\n$y_{i}$\n")
+    serial.build("--jobs", "1")
+    result = pooled.build("--jobs", "2")
+    assert "parsed 78" in result.stderr
+    assert pooled.snapshot() == serial.snapshot()
+    for project in (serial, pooled):  # now the previous site is kept as the back buffer
+        project.post("2020-01-05-post-4.md", "---\ntitle: Post 4\n---\nEdited.\n")
+        project.build("--jobs", "1")
+    base = pooled.page("2020/01/01/post-0/index.html")
+    for project in (serial, pooled):
+        project.write("templates/post.html", '{% extends "base.html" %}{% block main %}'
+                      "<article>Restyled {{ post.title }}{{ content }}</article>{% endblock %}")
+    serial.build("--jobs", "1")
+    result = pooled.build("--jobs", "2")
+    assert "parsed 0" in result.stderr  # the bodies come from the parse cache
+    assert pooled.snapshot() == serial.snapshot()
+    assert "Restyled Post 0" in pooled.page("2020/01/01/post-0/index.html")
+    back = pooled.root / ".site.back/2020/01/01/post-0/index.html"
+    assert back.read_text() == base  # the previous site was not written through its links
+
+
+def test_damaged_parse_cache_is_parsed_again(project: Project) -> None:
+    make_posts(project, 2)
+    project.build()
+    expected = project.snapshot()
+    (pack,) = (project.root / ".cache/parsed").glob("*.pack")
+    data = bytearray(pack.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    pack.write_bytes(bytes(data))
+    project.write("templates/post.html", "{% extends 'base.html' %}{% block main %}"
+                  "{{ content }}{% endblock %}")  # every post page is rendered again
+    project.build()
+    (project.root / "templates/post.html").unlink()
+    project.build()
+    assert project.snapshot() == expected
+
+
+def test_parse_cache_packs_are_collected(project: Project) -> None:
+    make_posts(project, 2)
+    project.build()
+    packs = lambda: sorted(p.name for p in (project.root / ".cache/parsed").glob("*.pack"))  # noqa: E731
+    first = packs()
+    for post in (project.root / "posts").glob("*.md"):
+        post.write_text(post.read_text() + "\nEdited.\n")
+        project.build()
+    assert len(packs()) == 2 and not set(first) & set(packs())  # the first pack is unused
