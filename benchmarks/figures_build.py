@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.measure import best, measure, precompile, row
+from benchmarks.measure import best, discard, empty_trash, measure, precompile, row
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = Path(__file__).parent / ".work" / "flagship"
@@ -119,8 +119,8 @@ def main() -> None:
                        env={"PYTHONPATH": str(WORK)})
 
     def clean() -> None:
-        shutil.rmtree(WORK / "site", ignore_errors=True)
-        shutil.rmtree(WORK / ".cache", ignore_errors=True)
+        for name in ("site", ".site.back", ".cache"):
+            discard(WORK / name)
 
     cold = best(build, WORK, args.repeat, clean)
     unchanged = best(build, WORK, args.repeat)
@@ -146,6 +146,7 @@ def main() -> None:
     print("cold build stages: " + next(line for line in timings.splitlines()
                                        if "peak memory" in line))
     gif_encoders()
+    empty_trash()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,6 +28,27 @@ def precompile() -> None:
     import compileall
 
     compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "builder"), quiet=1)
+
+
+TRASH = Path(__file__).parent / ".work" / ".trash"
+
+
+def discard(path: Path) -> None:
+    """Move ``path`` out of the way instead of deleting it; ``empty_trash`` deletes it later.
+
+    Deleting thousands of files right before a timed build slows that build down: ext4
+    without a journal (as here) skips inodes freed in the last 30 s when it allocates new
+    ones, so a "cold" build after ``rm -rf site`` pays for the deletion, and more with every
+    repeat. A real cold build (a fresh clone) does not; the timed runs must not either.
+    """
+    if not path.exists() and not path.is_symlink():
+        return
+    TRASH.mkdir(parents=True, exist_ok=True)
+    os.rename(path, TRASH / f"{len(os.listdir(TRASH))}-{path.name}")
+
+
+def empty_trash() -> None:
+    shutil.rmtree(TRASH, ignore_errors=True)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.corpus import write_corpus
-from benchmarks.measure import Run, measure, precompile, row
+from benchmarks.measure import Run, discard, empty_trash, measure, precompile, row
 
 WORK = Path(__file__).parent / ".work"
 HUGO_LAYOUT = """<!doctype html><html><head><title>{{ .Title }}</title></head>
@@ -54,7 +54,7 @@ class Tool:
 
     def clean(self) -> None:
         for name in self.outputs:
-            shutil.rmtree(self.root / name, ignore_errors=True)
+            discard(self.root / name)
 
     def edit(self) -> None:
         assert self.post is not None
@@ -63,7 +63,7 @@ class Tool:
 
 def setup_build_site(count: int) -> Tool:
     root = WORK / "build-site"
-    shutil.rmtree(root, ignore_errors=True)
+    discard(root)
     write_corpus(root / "posts", count)
     post = sorted((root / "posts").glob("*.md"))[count // 2]
     return Tool("build-site", root, [_tool("build-site"), "build", "-q"],
@@ -72,7 +72,7 @@ def setup_build_site(count: int) -> Tool:
 
 def setup_hugo(count: int) -> Tool:
     root = WORK / "hugo"
-    shutil.rmtree(root, ignore_errors=True)
+    discard(root)
     write_corpus(root / "content" / "posts", count)
     (root / "hugo.toml").write_text(
         'baseURL = "http://example.org/"\ntitle = "bench"\n'
@@ -91,7 +91,7 @@ def setup_hugo(count: int) -> Tool:
 
 def setup_pelican(count: int) -> Tool:
     root = WORK / "pelican"
-    shutil.rmtree(root, ignore_errors=True)
+    discard(root)
     write_corpus(root / "content", count, flavour="pelican")
     (root / "pelicanconf.py").write_text(
         'AUTHOR = "bench"\nSITENAME = "bench"\nSITEURL = ""\nPATH = "content"\n'
@@ -139,6 +139,7 @@ def main() -> None:
             print(row("pelican", runs["pelican"], runs["hugo"]))
         print(row("build-site", runs["build-site"], runs["hugo"]))
     print("ratios are build-site (or pelican) time / hugo time: below 1.00x is faster")
+    empty_trash()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
 
 PARSER_VERSION = "2"
-_POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
+POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 
 
 def parse_key(source: SourceFile, config: Config, layouts: frozenset[str]) -> str:
@@ -45,19 +46,75 @@ def parse_one(
         return error
 
 
+ParseResult = tuple[PostMeta, ParsedBody] | BuildError
+
+
 def _parse_batch(
-    batch: Sequence[SourceFile], config: Config, layouts: frozenset[str]
-) -> list[tuple[PostMeta, ParsedBody] | BuildError]:
-    return [parse_one(source, config, layouts) for source in batch]
+    batch: Sequence[SourceFile], keys: Sequence[str], config: Config, layouts: frozenset[str],
+    folder: Path | None,
+) -> tuple[list[ParseResult], dict[str, list]]:
+    """Parse in a worker, which also packs the bodies into the cache (where ``folder`` is
+    given): the packing then runs in parallel too, and the build only records the places."""
+    results = [parse_one(source, config, layouts) for source in batch]
+    bodies = [(key, result[1].html) for key, result in zip(keys, results, strict=True)
+              if not isinstance(result, BuildError)]
+    return results, write_pack(folder, bodies) if folder and bodies else {}
+
+
+def write_pack(folder: Path, bodies: Sequence[tuple[str, str]]) -> dict[str, list]:
+    """Write (key, HTML) pairs into one pack file; return where each lies, with its digest.
+
+    The name is a digest of the keys, which are digests of the sources: the same posts
+    make the same pack, so rewriting one in place of the other changes nothing."""
+    chunks, places, offset = [], {}, 0
+    name = digest("\0".join(key for key, _ in bodies).encode())
+    for key, html in bodies:
+        data = html.encode("utf-8")
+        places[key] = [name, offset, len(data), digest(data)]
+        chunks.append(data)
+        offset += len(data)
+    atomic_write(folder / f"{name}.pack", b"".join(chunks))
+    return places
+
+
+def _warm_up() -> None:
+    from builder.markdown import make_markdown
+
+    make_markdown()
+
+
+class ParseWorkers:
+    """The parse pool, made on first use. A build whose cache is empty starts it before
+    reading the sources (``early``), so that the workers' start-up (forking, importing the
+    Markdown parser) overlaps the reading instead of following it."""
+
+    def __init__(self, jobs: int, early: bool) -> None:
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+        if early and jobs > 1:
+            for _ in range(jobs):
+                self.get().submit(_warm_up)
+
+    def get(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = process_pool(self.jobs, fork=can_fork())
+        return self.pool
+
+    def __enter__(self) -> ParseWorkers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
 
 class ParseCache:
     """``.cache/parsed/``: an index of metadata by key, and the HTML bodies in pack files.
 
-    A build's fresh bodies go into one pack (one file, not one per post: on a cold build of a
-    big site, creating a thousand small files costs more than parsing a tenth of them). The
-    index records where each body lies and its digest, so a damaged pack means a re-parse,
-    never wrong HTML. A pack is deleted once no entry points into it.
+    Bodies are packed by the batch (one file for many posts, not one per post: on a cold build
+    of a big site, creating a thousand small files costs more than parsing a tenth of them).
+    The index records where each body lies and its digest, so a damaged pack means a
+    re-parse, never wrong HTML. A pack is deleted once no entry points into it.
     """
 
     def __init__(self, root: Path, enabled: bool = True) -> None:
@@ -104,9 +161,12 @@ class ParseCache:
             return None
         return data.decode("utf-8") if digest(data) == hashed else None
 
-    def put(self, key: str, meta: PostMeta, body: ParsedBody) -> None:
+    def put(self, key: str, meta: PostMeta, body: ParsedBody, place: list | None) -> None:
+        """Record a parsed post; ``place`` says where a worker packed its HTML, if it did."""
         self.index[key] = {"meta": _meta_to(meta), "body": _body_to(body)}
-        if self.enabled:
+        if place is not None:
+            self.index[key]["html"] = place
+        elif self.enabled:
             self._fresh[key] = body.html
 
     def keep(self, keys: set[str]) -> None:
@@ -128,18 +188,9 @@ class ParseCache:
         self._saved = set(self.index)
 
     def _write_pack(self) -> None:
-        chunks, offset, places = [], 0, {}
-        for key in sorted(self._fresh):
-            data = self._fresh[key].encode("utf-8")
-            places[key] = (offset, len(data), digest(data))
-            chunks.append(data)
-            offset += len(data)
-        blob = b"".join(chunks)
-        name = digest(blob)
-        if not (self.folder / f"{name}.pack").is_file():
-            atomic_write(self.folder / f"{name}.pack", blob)
-        for key, (start, size, hashed) in places.items():
-            self.index[key]["html"] = [name, start, size, hashed]
+        places = write_pack(self.folder, sorted(self._fresh.items()))
+        for key, place in places.items():
+            self.index[key]["html"] = place
         self._fresh = {}
 
 
@@ -174,7 +225,7 @@ def parse_posts(
     config: Config,
     layouts: frozenset[str],
     cache: ParseCache,
-    jobs: int,
+    workers: ParseWorkers,
 ) -> tuple[list[tuple[str, PostMeta, ParsedBody]], list[BuildError], int]:
     """Return (key, meta, body) per post, the errors, and how many posts were parsed afresh."""
     keys = [parse_key(source, config, layouts) for source in sources]
@@ -187,14 +238,19 @@ def parse_posts(
         else:
             todo.append(i)
     fresh = [sources[i] for i in todo]
-    if len(fresh) >= _POOL_THRESHOLD and jobs > 1:
-        parsed = _parse_in_pool(fresh, config, layouts, jobs)
+    places: dict[str, list] = {}
+    if len(fresh) >= POOL_THRESHOLD and workers.jobs > 1:
+        folder = cache.folder if cache.enabled else None
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        parsed, places = _parse_in_pool(fresh, [keys[i] for i in todo], config, layouts,
+                                        workers, folder)
     else:
         parsed = [parse_one(source, config, layouts) for source in fresh]
     for i, result in zip(todo, parsed, strict=True):
         results[i] = result
         if not isinstance(result, BuildError):
-            cache.put(keys[i], *result)
+            cache.put(keys[i], *result, places.get(keys[i]))
     posts, errors = [], []
     for i, key in enumerate(keys):
         result = results[i]
@@ -206,16 +262,20 @@ def parse_posts(
 
 
 def _parse_in_pool(
-    sources: list[SourceFile], config: Config, layouts: frozenset[str], jobs: int
-) -> list[tuple[PostMeta, ParsedBody] | BuildError]:
-    size = max(1, min(64, len(sources) // (jobs * 4)))
-    starts = range(0, len(sources), size)
-    with process_pool(jobs, fork=can_fork()) as pool:
-        futures = [
-            pool.submit(_parse_batch, sources[i : i + size], config, layouts)
-            for i in starts
-        ]
-        return [result for future in futures for result in future.result()]
+    sources: list[SourceFile], keys: list[str], config: Config, layouts: frozenset[str],
+    workers: ParseWorkers, folder: Path | None,
+) -> tuple[list[ParseResult], dict[str, list]]:
+    size = max(1, min(16, len(sources) // (workers.jobs * 4)))  # small batches: a short tail
+    pool = workers.get()
+    futures = [pool.submit(_parse_batch, sources[i : i + size], keys[i : i + size], config,
+                           layouts, folder) for i in range(0, len(sources), size)]
+    results: list[ParseResult] = []
+    places: dict[str, list] = {}
+    for future in futures:
+        batch, packed = future.result()
+        results.extend(batch)
+        places.update(packed)
+    return results, places
 
 
 # --- JSON form of the cached data ------------------------------------------------------
