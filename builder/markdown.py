@@ -34,7 +34,7 @@ _FIG_REF = re.compile(r"@(fig-[A-Za-z0-9_-]*[A-Za-z0-9])")
 # Which delimiters each math token type is written back with, for MathJax to find.
 _MATH_TOKENS = {
     "math_inline": ("span", "\\(", "\\)"),
-    "math_inline_double": ("div", "\\[", "\\]"),
+    "math_inline_double": ("span", "\\[", "\\]"),  # display math inside a paragraph
     "math_block": ("div", "\\[", "\\]"),
     "math_block_label": ("div", "\\[", "\\]"),
     "math_block_eqno": ("div", "\\[", "\\]"),
@@ -52,6 +52,7 @@ def make_markdown() -> MarkdownIt:
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     md.use(amsmath_plugin)
     md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#")
+    md.inline.ruler.before("escape", "math_inline_brackets", _display_brackets_rule)
     md.inline.ruler.push("figure_ref", _figure_ref_rule)
     md.core.ruler.after("block", "figure_blocks", _collect_figure_blocks)
     md.core.ruler.push("checks", _check_inline)
@@ -186,6 +187,26 @@ def highlight(code: str, lang: str, _attrs: Any) -> str:
     return f'<pre class="highlight"><code{css}>{body}</code></pre>'
 
 
+# --- display math written \[...\] inside a paragraph -------------------------------------
+
+
+def _display_brackets_rule(state: StateInline, silent: bool) -> bool:
+    """``\\[...\\]`` within a paragraph is display math (texmath's bracket rule only sees it
+    at the start of a block); without this, ``\\[`` would be read as an escaped bracket."""
+    pos = state.pos
+    if not state.src.startswith("\\[", pos):
+        return False
+    end = state.src.find("\\]", pos + 2)
+    if end < 0 or not state.src[pos + 2 : end].strip():
+        return False
+    if not silent:
+        token = state.push("math_inline_double", "math", 0)
+        token.content = state.src[pos + 2 : end]
+        token.markup = "\\["
+    state.pos = end + 2
+    return True
+
+
 # --- figure references and inline checks -----------------------------------------------
 
 
@@ -239,6 +260,7 @@ def _render_math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
     tag, opening, closing = _MATH_TOKENS[token.type]
     label = token.info if token.type == "math_block_label" else ""
     ident = f' id="{escapeHtml(label)}"' if label else ""
-    return f'<{tag} class="math"{ident}>{opening}{escapeHtml(token.content)}{closing}</{tag}>' + (
+    kind = "math display" if token.type == "math_inline_double" else "math"
+    return f'<{tag} class="{kind}"{ident}>{opening}{escapeHtml(token.content)}{closing}</{tag}>' + (
         "\n" if tag == "div" else ""
     )

@@ -27,7 +27,7 @@ def math_of(source: str) -> list[str]:
     import re
 
     html = parse_body(source, "p.md", 1).html
-    return re.findall(r'<(?:span|div) class="math"[^>]*>(.*?)</(?:span|div)>', html, re.S)
+    return re.findall(r'<(?:span|div) class="math[^"]*"[^>]*>(.*?)</(?:span|div)>', html, re.S)
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,7 @@ def math_of(source: str) -> list[str]:
         ("$1<x$ and $a&b$", ["\\(1&lt;x\\)", "\\(a&amp;b\\)"]),
         ("$$x^2$$", ["\\[x^2\\]"]),
         ("\\(a\\)\n\n\\[\nb\n\\]\n", ["\\(a\\)", "\\[\nb\n\\]"]),
+        ("so \\[a_i * b_j\\] and\n\\[\\{x\\}\\]\nend", ["\\[a_i * b_j\\]", "\\[\\{x\\}\\]"]),
     ],
 )
 def test_tex_reaches_mathjax_unchanged(source: str, tex: list[str]) -> None:
@@ -49,7 +50,7 @@ def test_tex_reaches_mathjax_unchanged(source: str, tex: list[str]) -> None:
 @pytest.mark.parametrize(
     "source",
     ["It costs $5 and $6.", "\\$5 is a price, so is \\$6.", "A $ sign alone, $ spaced $.",
-     "`$code$` is code"],
+     "`$code$` is code", "a \\[ alone", "an escaped \\\\[x\\]"],
 )
 def test_dollars_that_are_not_math(source: str) -> None:
     assert math_of(source) == []
