@@ -23,7 +23,7 @@ from builder.fsutil import atomic_write, digest, stat_stamp
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"  # bump whenever the HTML a post becomes changes
 POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 
 
