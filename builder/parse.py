@@ -8,6 +8,7 @@ needed. Workers only parse; the bodies come back to this process, which packs th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -19,17 +20,36 @@ from typing import Any
 from builder.config import Config
 from builder.content import SourceFile, parse_meta, read_source
 from builder.errors import BuildError
-from builder.fsutil import atomic_write, digest, stat_stamp
+from builder.fsutil import atomic_write, digest, file_digest, stat_stamp
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
 
-PARSER_VERSION = "3"  # bump whenever the HTML a post becomes changes
 POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
+
+# What the HTML of a post depends on besides its bytes: the code that parses it and the
+# libraries it calls. Their files are hashed (not their version numbers looked up, which
+# costs more than a whole rebuild with nothing changed), so editing or upgrading any of them
+# re-parses every post instead of serving HTML the new code would not make.
+_PARSER_MODULES = ("parse", "content", "frontmatter", "markdown", "model", "figure_options",
+                   "figure_html")
+_PARSER_LIBRARIES = ("markdown_it", "mdit_py_plugins", "pygments", "yaml")
+
+
+@functools.cache
+def parser_fingerprint() -> str:
+    from importlib.util import find_spec
+
+    here = Path(__file__).parent
+    files = [here / f"{name}.py" for name in _PARSER_MODULES]
+    for name in _PARSER_LIBRARIES:
+        spec = find_spec(name)
+        files.append(Path(spec.origin) if spec and spec.origin else Path(name))
+    return digest(b"".join((file_digest(path) or path.name).encode() for path in files))
 
 
 def parse_key(source: SourceFile, config: Config, layouts: frozenset[str]) -> str:
-    parts = (PARSER_VERSION, source.path, source.digest, config.permalink, config.timezone,
-             ",".join(sorted(layouts)))
+    parts = (parser_fingerprint(), source.path, source.digest, config.permalink,
+             config.timezone, ",".join(sorted(layouts)))
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
 
 
