@@ -16,7 +16,6 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -51,6 +50,8 @@ def _hash(value: Any) -> str:
 
 @functools.cache
 def library_versions() -> dict[str, str]:
+    from importlib import metadata  # only builds with figure blocks need it
+
     versions = {"python": platform.python_version(), "builder": FIGURES_VERSION}
     for name in ("numpy", "matplotlib", "pillow"):
         try:
