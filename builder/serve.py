@@ -28,7 +28,7 @@ from builder.build import BuildOptions, BuildReport, BuildSession, build_site
 from builder.config import Config
 from builder.errors import BuildError, describe
 from builder.figure_runner import WorkerPool
-from builder.watch import ChangeSet, Watcher
+from builder.watch import EVERYTHING, ChangeSet, Watcher
 
 EVENTS = "/__build-site/events"
 SCRIPT = "/__build-site/preview.js"
@@ -84,7 +84,7 @@ class Preview:
             + f": parsed {report.parsed}, ran {report.figures_ran} figure blocks, "
             f"wrote {len(report.write.written)} files, removed {len(report.write.removed)}"
         )
-        everything = any(p.startswith(("templates/", "static/")) or p == "site.toml"
+        everything = any(p.startswith(("templates/", "static/")) or p in ("site.toml", EVERYTHING)
                          for p in changed)
         self.broadcast(self.message(written, everything))
         return report
@@ -299,13 +299,16 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
             ready(url)
         while True:
             changed = changes.take_when_quiet(quiet=0.008, longest=1.0)
+            if EVERYTHING in changed:
+                say(f"warning: file events were lost ({changes.lost_because}); "
+                    "rebuilding from a full rescan")
             report = preview.build(changed)
             if report is not None:
                 watcher.watch_files(report.figure_deps)
     except KeyboardInterrupt:
         say("stopping")
     finally:
-        watcher.stop() if watcher.observer.is_alive() else None  # type: ignore[attr-defined]
+        watcher.stop()
         if server is not None:
             server.shutdown()
             server.server_close()

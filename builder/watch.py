@@ -8,6 +8,7 @@ and the build loop asks for them only once things have been quiet for a moment.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from builder.config import CONFIG_FILE, Config
 
 WATCHED_FOLDERS = ("figures", "templates", "static")
+EVERYTHING = "*"  # stands for "any file may have changed": events were lost
 _IGNORED_DIRS = frozenset({".git", ".cache", ".venv", "venv", "__pycache__", "node_modules"})
 
 
@@ -40,6 +42,7 @@ class ChangeSet:
         self.last_event = 0.0
         self.lock = threading.Lock()
         self.wakeup = threading.Event()
+        self.lost_because = ""
 
     def relevant(self, path: str) -> str | None:
         """The project-relative path if a change to it can change the site, else None."""
@@ -56,8 +59,8 @@ class ChangeSet:
             return None  # our own output: watching it would rebuild forever
         if text == CONFIG_FILE or text in self.extra:
             return text
-        if rel.parts[0] in (self.config.posts_dir, *WATCHED_FOLDERS):
-            return text
+        if rel.parts[0] in (self.config.posts_dir, *WATCHED_FOLDERS) and len(rel.parts) > 1:
+            return text  # (the folders' own events only echo those of what is inside)
         return None
 
     def add(self, *paths: str) -> None:
@@ -67,6 +70,15 @@ class ChangeSet:
                 self.changed.update(kept)
                 self.last_event = time.monotonic()
             self.wakeup.set()
+
+    def lost_events(self, why: str) -> None:
+        """Events were dropped (the kernel's queue overflowed): rebuild from a full rescan,
+        which every build is, and tell the browser to reload the whole page."""
+        with self.lock:
+            self.changed.add(EVERYTHING)
+            self.lost_because = why
+            self.last_event = time.monotonic()
+        self.wakeup.set()
 
     def take_when_quiet(self, quiet: float, longest: float) -> set[str]:
         """Wait for a change, then until no event came for ``quiet`` s (at most ``longest``)."""
@@ -84,14 +96,32 @@ class ChangeSet:
         return changed
 
 
+class _OverflowAlarm(logging.Handler):
+    """watchdog reports an inotify queue overflow only in its log (it re-adds its watches but
+    the lost events stay lost); hearing that log line is how the preview learns of it."""
+
+    def __init__(self, changes: ChangeSet) -> None:
+        super().__init__(logging.WARNING)
+        self.changes = changes
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            self.changes.lost_events("the inotify event queue overflowed")
+
+
+_WATCHDOG_LOG = "watchdog.observers"
+
+
 class Watcher:
-    """watchdog observers on the folders that matter; polling when inotify is exhausted."""
+    """watchdog observers on the folders that matter; polling when inotify is exhausted, and
+    a full rescan when its event queue overflowed."""
 
     def __init__(self, changes: ChangeSet, say: object) -> None:
         self.changes = changes
         self.say = say
         self.observer = self._observer()
         self.watched: set[str] = set()
+        self.alarm = _OverflowAlarm(changes)
 
     def _observer(self) -> object:
         from watchdog.observers import Observer
@@ -112,6 +142,7 @@ class Watcher:
         return Handler()
 
     def start(self, extra: Iterable[str] = ()) -> None:
+        logging.getLogger(_WATCHDOG_LOG).addHandler(self.alarm)
         root = self.changes.root
         folders = [(root, False)]
         for name in (self.changes.config.posts_dir, *WATCHED_FOLDERS):
@@ -148,5 +179,7 @@ class Watcher:
             self.say(f"warning: cannot watch {len(folders)} data folders: {exc}")
 
     def stop(self) -> None:
-        self.observer.stop()  # type: ignore[attr-defined]
-        self.observer.join(timeout=5)  # type: ignore[attr-defined]
+        logging.getLogger(_WATCHDOG_LOG).removeHandler(self.alarm)
+        if self.observer.is_alive():  # type: ignore[attr-defined]
+            self.observer.stop()  # type: ignore[attr-defined]
+            self.observer.join(timeout=5)  # type: ignore[attr-defined]
