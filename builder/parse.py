@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -74,11 +75,17 @@ def _parse_batch(
     folder: Path | None,
 ) -> tuple[list[ParseResult], dict[str, list]]:
     """Parse in a worker, which also packs the bodies into the cache (where ``folder`` is
-    given): the packing then runs in parallel too, and the build only records the places."""
+    given): the packing then runs in parallel too, and the build only records the places.
+    Packed bodies are not sent back: whoever renders a page reads its body from the pack,
+    which costs less than pickling megabytes of HTML through a pipe and back."""
     results = [parse_one(source, config, layouts) for source in batch]
     bodies = [(key, result[1].html) for key, result in zip(keys, results, strict=True)
               if not isinstance(result, BuildError)]
-    return results, write_pack(folder, bodies) if folder and bodies else {}
+    if not folder or not bodies:
+        return results, {}
+    places = write_pack(folder, bodies)
+    return [result if isinstance(result, BuildError) else (result[0], replace(result[1], html=""))
+            for result in results], places
 
 
 def write_pack(folder: Path, bodies: Sequence[tuple[str, str]]) -> dict[str, list]:
