@@ -3,7 +3,7 @@
 Parsing Markdown is the expensive part of a big site, so it runs in worker processes, and a
 post whose bytes (and the settings that shape its metadata) have not changed is not parsed
 again: its metadata comes from one small index, its HTML from a pack file read only when
-needed. Workers only parse; the bodies come back to this process, which packs them.
+needed. Workers parse and pack the bodies themselves; only metadata comes back.
 """
 
 from __future__ import annotations
@@ -154,9 +154,26 @@ class ParseCache:
                 self.index = index if isinstance(index, dict) else {}
             except (OSError, ValueError):
                 self.index = {}
+            self._forget_lost_bodies()
         self._saved = set(self.index)
         self._made: dict[str, tuple[PostMeta, ParsedBody]] = {}
         self._fresh: dict[str, str] = {}  # HTML parsed by this process, not yet in a pack
+
+    def _forget_lost_bodies(self) -> None:
+        """Drop entries whose pack is gone or cut short, so their posts are parsed (and
+        packed) again. One stat per pack; a damaged byte inside is caught by the digest
+        when the body is read, and the page is then made from a fresh parse."""
+        sizes: dict[str, int] = {}
+        for key, entry in list(self.index.items()):
+            try:
+                pack, offset, size, _ = entry["html"]
+                if pack not in sizes:
+                    sizes[pack] = (self.folder / f"{pack}.pack").stat().st_size
+                intact = offset + size <= sizes[pack]
+            except (OSError, KeyError, TypeError, ValueError):
+                intact = False
+            if not intact:
+                del self.index[key]
 
     def dirty(self) -> bool:
         return bool(self._fresh) or set(self.index) != self._saved

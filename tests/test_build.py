@@ -340,3 +340,15 @@ def test_parse_cache_packs_are_collected(project: Project) -> None:
         post.write_text(post.read_text() + "\nEdited.\n")
         project.build()
     assert len(packs()) == 2 and not set(first) & set(packs())  # the first pack is unused
+
+
+def test_lost_parse_pack_is_parsed_and_packed_again(project: Project) -> None:
+    make_posts(project, 2)
+    project.build()
+    expected = project.snapshot()
+    for pack in (project.root / ".cache/parsed").glob("*.pack"):
+        pack.unlink()
+    assert "parsed 2," in project.build().stderr
+    assert list((project.root / ".cache/parsed").glob("*.pack"))
+    assert "parsed 0," in project.build().stderr
+    assert project.snapshot() == expected
