@@ -303,6 +303,7 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
                 say(f"warning: file events were lost ({changes.lost_because}); "
                     "rebuilding from a full rescan")
             report = preview.build(changed)
+            watcher.watch_new_folders()
             if report is not None:
                 watcher.watch_files(report.figure_deps)
     except KeyboardInterrupt:

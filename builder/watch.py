@@ -59,8 +59,8 @@ class ChangeSet:
             return None  # our own output: watching it would rebuild forever
         if text == CONFIG_FILE or text in self.extra:
             return text
-        if rel.parts[0] in (self.config.posts_dir, *WATCHED_FOLDERS) and len(rel.parts) > 1:
-            return text  # (the folders' own events only echo those of what is inside)
+        if rel.parts[0] in (self.config.posts_dir, *WATCHED_FOLDERS):
+            return text
         return None
 
     def add(self, *paths: str) -> None:
@@ -135,19 +135,25 @@ class Watcher:
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: object) -> None:
-                if getattr(event, "event_type", "") in ("opened", "closed_no_write"):
+                kind = getattr(event, "event_type", "")
+                if kind in ("opened", "closed_no_write"):
                     return
+                if kind == "modified" and getattr(event, "is_directory", False):
+                    return  # a folder "modified" only echoes the events of what is inside
                 changes.add(getattr(event, "src_path", ""), getattr(event, "dest_path", ""))
 
         return Handler()
 
+    def _folders(self) -> list[tuple[Path, bool]]:
+        root = self.changes.root
+        return [(root, False)] + [
+            (root / name, True) for name in (self.changes.config.posts_dir, *WATCHED_FOLDERS)
+            if (root / name).is_dir()
+        ]
+
     def start(self, extra: Iterable[str] = ()) -> None:
         logging.getLogger(_WATCHDOG_LOG).addHandler(self.alarm)
-        root = self.changes.root
-        folders = [(root, False)]
-        for name in (self.changes.config.posts_dir, *WATCHED_FOLDERS):
-            if (root / name).is_dir():
-                folders.append((root / name, True))
+        folders = self._folders()
         try:
             self._schedule(folders)
             self.observer.start()  # type: ignore[attr-defined]
@@ -168,6 +174,13 @@ class Watcher:
             if key not in self.watched:
                 self.observer.schedule(handler, key, recursive=recursive)  # type: ignore[attr-defined]
                 self.watched.add(key)
+
+    def watch_new_folders(self) -> None:
+        """Watch ``templates/`` and friends made while serving (say, a first override)."""
+        try:
+            self._schedule(self._folders())
+        except OSError as exc:
+            self.say(f"warning: cannot watch a new folder: {exc}")
 
     def watch_files(self, paths: Iterable[str]) -> None:
         """Also watch data files that figure blocks read (their folders, not recursively)."""

@@ -99,3 +99,14 @@ def test_stopping_forgets_the_overflow_alarm(project: Project) -> None:
     watcher.start()
     watcher.stop()
     assert watcher.alarm not in logging.getLogger("watchdog.observers").handlers
+
+
+def test_a_folder_made_while_watching_is_watched(
+    watched: tuple[ChangeSet, Watcher, list[str]], project: Project,
+) -> None:
+    changes, watcher, _ = watched
+    (project.root / "templates").mkdir()
+    assert take(changes) == {"templates"}
+    watcher.watch_new_folders()
+    (project.root / "templates/post.html").write_text("{{ content }}")
+    assert take(changes) == {"templates/post.html"}
