@@ -65,7 +65,8 @@ def test_flagship_post_typesets_and_resolves(flagship: Project) -> None:
 def test_site_pages_render_without_errors(project: Project) -> None:
     project.write("site.toml", 'title = "Blog"\nper_page = 1\nbase_url = "http://x/sub/"\n')
     project.post("2020-01-01-a.md", "---\ntags: [t]\n---\nFirst $\\alpha$.\n")
-    project.post("2020-01-02-b.md", "---\ntags: [t]\n---\nSecond $$\\beta$$ here.\n")
+    project.post("2020-01-02-b.md",
+                 "---\ntags: [t]\n---\nSecond $$\\beta$$ here, \\[\\gamma_1\\] too.\n")
     project.build()
     served = project.root / "served"
     shutil.copytree(project.root / "site", served / "sub")
@@ -78,7 +79,8 @@ def test_site_pages_render_without_errors(project: Project) -> None:
                     assert page.request.get(link.split("#")[0]).ok, (path, link)
         page.goto(base + "/sub/2020/01/02/b/")
         page.evaluate("MathJax.startup.promise")
-        assert page.locator("mjx-container").count() == 1
+        # display math inside a paragraph is typeset as display math
+        assert page.locator('mjx-container[display="true"]').count() == 2
         assert not failed, failed
         assert errors == []
         assert blocked == []
