@@ -16,8 +16,9 @@ start = time.perf_counter()
 done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL,
                       stderr=subprocess.PIPE)
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": elapsed, "peak_mb": peak, "code": done.returncode,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": elapsed, "peak_mb": usage.ru_maxrss / 1024,
+                  "cpu": usage.ru_utime + usage.ru_stime, "code": done.returncode,
                   "stderr": done.stderr.decode(errors="replace")[-2000:]}))
 """
 
@@ -55,6 +56,7 @@ def empty_trash() -> None:
 class Run:
     seconds: float
     peak_mb: float
+    cpu: float  # user + system seconds of every process it ran: the work, however spread
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
@@ -64,7 +66,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     data = json.loads(result.stdout)
     if data["code"] != 0:
         raise RuntimeError(f"{command} failed:\n{data['stderr']}")
-    return Run(data["seconds"], data["peak_mb"])
+    return Run(data["seconds"], data["peak_mb"], data["cpu"])
 
 
 def best(command: list[str], cwd: Path, repeat: int, before: object = None) -> Run:
@@ -79,4 +81,5 @@ def best(command: list[str], cwd: Path, repeat: int, before: object = None) -> R
 
 def row(name: str, run: Run, baseline: Run | None = None) -> str:
     ratio = f"{run.seconds / baseline.seconds:6.2f}x" if baseline else "       "
-    return f"  {name:<44} {run.seconds:7.2f} s  {ratio}  peak {run.peak_mb:6.0f} MiB"
+    return (f"  {name:<44} {run.seconds:7.2f} s  {ratio}  peak {run.peak_mb:6.0f} MiB"
+            f"  cpu {run.cpu:6.2f} s")
