@@ -25,7 +25,7 @@ from builder.figures import run_figures
 from builder.fsutil import exclusive_lock
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages import PAGES_VERSION, SitePost, build_pages
-from builder.parse import POOL_THRESHOLD, ParseCache, ParseWorkers, parse_posts, read_sources
+from builder.parse import ParseCache, ParseWorkers, parse_posts, read_sources
 from builder.render import Renderer, available_layouts, templates_digest
 from builder.write import SiteWriter, WriteReport, check_output_dir, remove_stale_staging
 
@@ -123,8 +123,7 @@ def collect_posts(config: Config, options: BuildOptions) -> tuple[list[Parsed], 
         if session:
             session.parse_cache = cache
     paths = find_posts(config)
-    cold = len(paths) >= POOL_THRESHOLD and not (cache.enabled and cache.index)
-    with ParseWorkers(options.jobs, early=cold) as workers:
+    with ParseWorkers(options.jobs, expected=len(paths) if cache.empty() else 0) as workers:
         sources, errors = read_sources(paths, config.root, session.sources if session else None)
         parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, workers)
     cache.keep({key for key, _, _ in parsed})

@@ -25,7 +25,7 @@ from builder.fsutil import atomic_write, digest, file_digest, stat_stamp
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
 
-POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
+_POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 
 # What the HTML of a post depends on besides its bytes: the code that parses it and the
 # libraries it calls. Their files are hashed (not their version numbers looked up, which
@@ -111,16 +111,20 @@ def _warm_up() -> None:
 
 
 class ParseWorkers:
-    """The parse pool, made on first use. A build whose cache is empty starts it before
-    reading the sources (``early``), so that the workers' start-up (forking, importing the
-    Markdown parser) overlaps the reading instead of following it."""
+    """The parse pool, made on first use. When a build knows it will parse many posts
+    (``expected``: all of them, when the cache is empty) it starts the pool before reading
+    the sources, so that the workers' start-up (forking, importing the Markdown parser)
+    overlaps the reading instead of following it."""
 
-    def __init__(self, jobs: int, early: bool) -> None:
+    def __init__(self, jobs: int, expected: int = 0) -> None:
         self.jobs = jobs
         self.pool: ProcessPoolExecutor | None = None
-        if early and jobs > 1:
+        if self.worth_it(expected):
             for _ in range(jobs):
                 self.get().submit(_warm_up)
+
+    def worth_it(self, count: int) -> bool:
+        return count >= _POOL_THRESHOLD and self.jobs > 1
 
     def get(self) -> ProcessPoolExecutor:
         if self.pool is None:
@@ -174,6 +178,10 @@ class ParseCache:
                 intact = False
             if not intact:
                 del self.index[key]
+
+    def empty(self) -> bool:
+        """Nothing can come from this cache: every post will be parsed."""
+        return not (self.enabled and self.index)
 
     def dirty(self) -> bool:
         return bool(self._fresh) or set(self.index) != self._saved
@@ -283,7 +291,7 @@ def parse_posts(
             todo.append(i)
     fresh = [sources[i] for i in todo]
     places: dict[str, list] = {}
-    if len(fresh) >= POOL_THRESHOLD and workers.jobs > 1:
+    if workers.worth_it(len(fresh)):
         folder = cache.folder if cache.enabled else None
         if folder:
             folder.mkdir(parents=True, exist_ok=True)

@@ -332,9 +332,11 @@ def test_damaged_parse_cache_is_parsed_again(project: Project) -> None:
 
 
 def test_parse_cache_packs_are_collected(project: Project) -> None:
+    def packs() -> list[str]:
+        return sorted(p.name for p in (project.root / ".cache/parsed").glob("*.pack"))
+
     make_posts(project, 2)
     project.build()
-    packs = lambda: sorted(p.name for p in (project.root / ".cache/parsed").glob("*.pack"))  # noqa: E731
     first = packs()
     for post in (project.root / "posts").glob("*.md"):
         post.write_text(post.read_text() + "\nEdited.\n")
