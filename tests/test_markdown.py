@@ -61,6 +61,27 @@ def test_pipe_inside_table_math_is_written_escaped() -> None:
     assert math_of(source) == ["\\(x | y\\)"]
 
 
+@pytest.mark.parametrize(
+    ("source", "tex"),
+    [
+        ("text\n\\begin{align}\na &= b\n\\end{align}\n",  # interrupts a paragraph
+         ["\\begin{align}\na &amp;= b\n\\end{align}"]),
+        ("  \\begin{equation*}\nx\n\\end{equation*}\n", ["\\begin{equation*}\nx\n\\end{equation*}"]),
+        ("- item\n\n  \\begin{gather}\ny\n\\end{gather}\n", ["\\begin{gather}\ny\n\\end{gather}"]),
+    ],
+)
+def test_amsmath_environments_are_display_math(source: str, tex: list[str]) -> None:
+    assert math_of(source) == tex
+
+
+def test_other_environments_and_code_are_not_amsmath() -> None:
+    html = parse_body("\\begin{itemize} is prose\n\n    \\begin{align}\n    x\n    \\end{align}\n",
+                      "p.md", 1).html
+    assert 'class="math' not in html
+    assert "<p>\\begin{itemize} is prose</p>" in html
+    assert "<pre><code>\\begin{align}" in html  # indented four spaces: a code block
+
+
 def test_math_in_lists_and_quotes() -> None:
     assert math_of("- $a_1$\n- $b_2$\n\n> $c_3$\n") == ["\\(a_1\\)", "\\(b_2\\)", "\\(c_3\\)"]
 
