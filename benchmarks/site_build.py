@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,16 @@ def _hugo_binary() -> str:
     folders = list(spec.submodule_search_locations or []) if spec else []
     found = sorted(p for f in folders for p in Path(f).glob("binaries/hugo*"))
     return str(found[0]) if found else _tool("hugo")
+
+
+def _interpreter(script: str) -> str:
+    """Which Python a console script runs on: its speed depends on how that Python was built
+    (Debian's, with profile-guided optimisation, is ~12% faster here than pyenv's default)."""
+    with open(script, "rb") as handle:
+        python = handle.readline().decode().removeprefix("#!").strip()
+    version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True).stdout.strip()
+    return f"Python {version or '?'} ({os.path.realpath(python)})"
 
 
 def _edit(post: Path) -> None:
@@ -135,6 +146,7 @@ def main() -> None:
     os.environ.setdefault("PYTHONHASHSEED", "0")
     precompile()
     print(f"{args.posts} synthetic posts, {os.cpu_count()} cores, best of {args.repeat}")
+    print(f"build-site runs on {_interpreter(_tool('build-site'))}")
     ours, hugo = setup_build_site(args.posts), setup_hugo(args.posts)
     cases = {"cold": interleaved([hugo, ours], args.repeat, "clean")}
     cases["nothing changed"] = interleaved([hugo, ours], args.repeat, None)
