@@ -92,6 +92,7 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the key above covers every template's bytes: no stat per page
         )
         versions = self.asset_versions
 
