@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -181,6 +181,12 @@ def _validate(config: Config, text: str) -> None:
     ):
         raise BuildError(
             "'mathjax' must be 'local', 'cdn' or a URL", CONFIG_FILE, _line_of(text, "mathjax")
+        )
+    posts = PurePosixPath(config.posts_dir)
+    if posts.is_absolute() or not posts.parts or ".." in posts.parts or "\\" in config.posts_dir:
+        raise BuildError(
+            f"'posts_dir' must be a folder inside the project, not '{config.posts_dir}'",
+            CONFIG_FILE, _line_of(text, "posts_dir"),
         )
     parts = urlsplit(config.base_url)
     if config.base_url and (parts.query or parts.fragment or ".." in parts.path.split("/")):

@@ -37,6 +37,7 @@ class ChangeSet:
         self.config = config
         self.root = config.root
         self.output = config.output_path
+        self.posts = PurePosixPath(config.posts_dir).parts  # may be nested: content/posts
         self.extra = set(extra)
         self.changed: set[str] = set()
         self.last_event = 0.0
@@ -59,7 +60,8 @@ class ChangeSet:
             return None  # our own output: watching it would rebuild forever
         if text == CONFIG_FILE or text in self.extra:
             return text
-        if rel.parts[0] in (self.config.posts_dir, *WATCHED_FOLDERS):
+        shared = min(len(rel.parts), len(self.posts))  # inside the posts folder, or above it
+        if rel.parts[0] in WATCHED_FOLDERS or rel.parts[:shared] == self.posts[:shared]:
             return text
         return None
 

@@ -115,6 +115,16 @@ def test_permalink_pattern_and_override(project: Project) -> None:
     assert (project.root / "site/about/me.html").is_file()
 
 
+def test_posts_in_a_nested_folder(project: Project) -> None:
+    project.write("site.toml", 'posts_dir = "content/posts"\n')
+    project.write("content/posts/2020-01-01-a.md", "---\ntitle: Nested\n---\nx\n")
+    project.write("content/posts/2020-01-02-b.md", "---\ntitle: [bad\n---\nx\n")
+    assert "content/posts/2020-01-02-b.md:2:" in project.fail()
+    (project.root / "content/posts/2020-01-02-b.md").unlink()
+    project.build()
+    assert "Nested" in project.page("2020/01/01/a/index.html")
+
+
 def test_template_and_static_overrides(project: Project) -> None:
     project.post("2020-01-01-a.md", "x\n")
     project.write("templates/404.html", "{% extends 'base.html' %}{% block main %}Lost!{% endblock %}")

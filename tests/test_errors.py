@@ -89,6 +89,11 @@ def test_missing_posts_folder(project: Project) -> None:
         ('timezone = "Mars/Olympus"\n', "site.toml:1: unknown timezone 'Mars/Olympus'"),
         ("title = \n", "site.toml:1: invalid TOML"),
         ("[figures]\nspeed = 3\n", "site.toml:2: unknown key 'figures.speed'"),
+        ('title = "x"\nposts_dir = "../elsewhere"\n',
+         "site.toml:2: 'posts_dir' must be a folder inside the project, not '../elsewhere'"),
+        ('posts_dir = "/srv/posts"\n',
+         "site.toml:1: 'posts_dir' must be a folder inside the project, not '/srv/posts'"),
+        ('posts_dir = "."\n', "site.toml:1: 'posts_dir' must be a folder inside the project"),
     ],
 )
 def test_bad_config(project: Project, toml: str, expected: str) -> None:

@@ -110,3 +110,18 @@ def test_a_folder_made_while_watching_is_watched(
     watcher.watch_new_folders()
     (project.root / "templates/post.html").write_text("{{ content }}")
     assert take(changes) == {"templates/post.html"}
+
+
+def test_a_nested_posts_folder_is_watched(project: Project) -> None:
+    project.write("site.toml", 'posts_dir = "content/posts"\n')
+    post = project.write("content/posts/2020-01-01-a.md", "---\ntitle: A\n---\nText.\n")
+    changes = ChangeSet(load_config(project.root))
+    watcher = Watcher(changes, lambda _: None)
+    watcher.start()
+    try:
+        post.write_text("---\ntitle: A\n---\nEdited.\n")
+        (project.root / "content/notes.md").write_text("beside the posts, not one of them\n")
+        assert take(changes) == {"content/posts/2020-01-01-a.md"}
+    finally:
+        watcher.stop()
+    assert changes.relevant(str(project.root / "content")) == "content"  # moving it moves posts
