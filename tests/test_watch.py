@@ -30,7 +30,8 @@ def watched(project: Project) -> Iterator[tuple[ChangeSet, Watcher, list[str]]]:
 def take(changes: ChangeSet) -> set[str]:
     """The next burst of changes (failing the test rather than waiting forever)."""
     done: list[set[str]] = []
-    thread = threading.Thread(target=lambda: done.append(changes.take_when_quiet(0.2, 5)))
+    thread = threading.Thread(target=lambda: done.append(changes.take_when_quiet(0.2, 5)),
+                              daemon=True)  # a failing test must not hang the run
     thread.start()
     thread.join(timeout=10)
     assert done, "no change was reported"
