@@ -11,7 +11,7 @@ from pathlib import Path
 
 from builder.config import Config
 from builder.errors import BuildError
-from builder.fsutil import digest, stat_stamp
+from builder.fsutil import Stamp, digest, stat_stamp
 from builder.render import THEME
 from builder.write import Output
 
@@ -67,7 +67,7 @@ def static_files(config: Config, need_mathjax: bool) -> dict[str, Path]:
 
 
 def asset_outputs(
-    files: dict[str, Path], memo: dict[Path, tuple[tuple[int, ...], str]] | None = None
+    files: dict[str, Path], memo: dict[Path, tuple[Stamp, str]] | None = None
 ) -> tuple[list[Output], dict[str, str]]:
     """One output per static file, keyed by its bytes; and each file's version for URLs.
 
@@ -76,11 +76,11 @@ def asset_outputs(
     outputs = []
     versions = {}
     for site_path, source in files.items():
-        stamp: tuple[int, ...] = ()
+        stamp: Stamp = None
         if memo is not None:
             stamp = stat_stamp(source)
             known = memo.get(source)
-            if known is not None and known[0] == stamp:
+            if known is not None and stamp is not None and known[0] == stamp:
                 versions[site_path] = known[1]
                 outputs.append(Output(site_path, "asset:" + known[1], source.read_bytes))
                 continue

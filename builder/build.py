@@ -22,7 +22,7 @@ from builder.errors import BuildError, raise_all
 from builder.figure_html import fill_placeholders
 from builder.figure_runner import WorkerPool
 from builder.figures import run_figures
-from builder.fsutil import exclusive_lock
+from builder.fsutil import Stamp, exclusive_lock
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages import PAGES_VERSION, SitePost, build_pages
 from builder.parse import ParseCache, ParseWorkers, parse_posts, read_sources
@@ -37,8 +37,8 @@ class BuildSession:
 
     parse_cache: ParseCache | None = None
     writer: SiteWriter | None = None
-    sources: dict[Path, tuple[tuple[int, ...], SourceFile]] = field(default_factory=dict)
-    assets: dict[Path, tuple[tuple[int, ...], str]] = field(default_factory=dict)
+    sources: dict[Path, tuple[Stamp, SourceFile]] = field(default_factory=dict)
+    assets: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

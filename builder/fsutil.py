@@ -9,6 +9,7 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,10 +30,24 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
-def stat_stamp(path: str | Path) -> tuple[int, ...]:
+# Younger than this, a file's times may not tell one write from the next: timestamps come
+# from a clock that ticks every few milliseconds (FAT's every 2 s).
+_RACY_NS = 2_000_000_000
+
+Stamp = tuple[int, ...] | None
+
+
+def stat_stamp(path: str | Path) -> Stamp:
     """Size, modification time, inode and change time: equal stamps, same file, within
-    one running process (never trusted across builds, where only hashes are)."""
+    one running process (never trusted across builds, where only hashes are).
+
+    None for a file changed in the last two seconds, which must be read to be known: an
+    editor saving twice within one clock tick, through a swap file whose inode the file
+    system hands back at once (seen here: 300 saves, 2 inodes), can leave every field of
+    the stamp as it was while the bytes changed. Git calls such files "racy"."""
     info = os.stat(path)
+    if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < _RACY_NS:
+        return None
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 

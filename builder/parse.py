@@ -21,7 +21,7 @@ from typing import Any
 from builder.config import Config
 from builder.content import SourceFile, parse_meta, read_source
 from builder.errors import BuildError
-from builder.fsutil import atomic_write, digest, file_digest, stat_stamp
+from builder.fsutil import Stamp, atomic_write, digest, file_digest, stat_stamp
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
 
@@ -247,11 +247,11 @@ class ParseCache:
 
 
 def read_sources(
-    paths: Sequence[Path], root: Path, seen: dict[Path, tuple[tuple[int, ...], SourceFile]]
-    | None = None,
+    paths: Sequence[Path], root: Path,
+    seen: dict[Path, tuple[Stamp, SourceFile]] | None = None,
 ) -> tuple[list[SourceFile], list[BuildError]]:
     """Read every post. ``seen`` (the preview server's memory of earlier builds) lets a file
-    whose size, mtime and inode are unchanged skip being read and hashed again."""
+    whose size, times and inode are unchanged skip being read and hashed again."""
     sources, errors = [], []
     for path in paths:
         try:
@@ -260,7 +260,7 @@ def read_sources(
                 continue
             stamp = stat_stamp(path)
             known = seen.get(path)
-            if known is None or known[0] != stamp:
+            if known is None or stamp is None or known[0] != stamp:
                 known = (stamp, read_source(path, root))
                 seen[path] = known
             sources.append(known[1])
