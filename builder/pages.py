@@ -118,6 +118,21 @@ def _listed_digest(meta: PostMeta, excerpt: str, parse_key: str) -> str:
     return digest
 
 
+_ITEMS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _listed(config: Config, meta: PostMeta, excerpt: str, parse_key: str) -> dict[str, Any]:
+    """``listing_item``, made once per post for all the listings that show it. The parse key
+    fixes the post's fields; the site's URL settings are part of the key too."""
+    key = (parse_key, config.base_url)
+    item = _ITEMS.get(key)
+    if item is None:
+        if len(_ITEMS) > 100_000:
+            _ITEMS.clear()
+        item = _ITEMS[key] = listing_item(config, meta, excerpt)
+    return item
+
+
 def _listing(
     config: Config,
     renderer: Renderer,
@@ -136,7 +151,7 @@ def _listing(
         key = _hash(base_key, template, url, pager, shown, extra)
 
         def produce(pager: dict = pager, page_items: list = page_items) -> bytes:
-            listed = [listing_item(meta, excerpt) for meta, excerpt, _ in page_items]
+            listed = [_listed(config, meta, excerpt, key) for meta, excerpt, key in page_items]
             has_math = any('class="math"' in excerpt for _, excerpt, _ in page_items)
             return renderer.render(template, posts=listed, pager=pager, has_math=has_math,
                                    **extra)

@@ -6,6 +6,7 @@ everywhere and a typo in a template is an error instead of an empty string.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,7 @@ def templates_digest(config: Config) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=4096)
 def tag_url(tag: str) -> str:
     from urllib.parse import quote
 
@@ -157,13 +159,20 @@ def _template_path(config: Config, name: str | None) -> str:
     return name
 
 
-def listing_item(meta: PostMeta, excerpt: str) -> dict[str, Any]:
+def listing_item(config: Config, meta: PostMeta, excerpt: str) -> dict[str, Any]:
+    """A post as listings show it. Links and dates are made here, once per post and build,
+    not by the template: a post is listed on the home page, the archive and each of its
+    tags' pages, and every call out of a template costs more than the same call here."""
     return {
         "title": meta.title,
         "url": meta.url,
+        "href": config.url(meta.url),
         "date": meta.date,
+        "date_iso": meta.date.isoformat(),
+        "date_text": meta.date.strftime("%B %-d, %Y"),
         "year": meta.date.year,
         "tags": meta.tags,
+        "tag_links": [(tag, config.url(tag_url(tag))) for tag in meta.tags],
         "excerpt": Markup(excerpt),
     }
 
