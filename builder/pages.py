@@ -147,11 +147,13 @@ def _listing(
     outputs = []
     for url, pager in paginate(items, per_page, base):
         page_items = pager.pop("items")
-        shown = [_listed_digest(meta, excerpt, key) for meta, excerpt, key in page_items]
+        shown = [_listed_digest(meta, excerpt, parse_key)
+                 for meta, excerpt, parse_key in page_items]
         key = _hash(base_key, template, url, pager, shown, extra)
 
         def produce(pager: dict = pager, page_items: list = page_items) -> bytes:
-            listed = [_listed(config, meta, excerpt, key) for meta, excerpt, key in page_items]
+            listed = [_listed(config, meta, excerpt, parse_key)
+                      for meta, excerpt, parse_key in page_items]
             has_math = any('class="math"' in excerpt for _, excerpt, _ in page_items)
             return renderer.render(template, posts=listed, pager=pager, has_math=has_math,
                                    **extra)
