@@ -20,13 +20,10 @@ from benchmarks.corpus import write_corpus
 from benchmarks.measure import Run, discard, empty_trash, measure, precompile, row
 
 WORK = Path(__file__).parent / ".work"
-HUGO_LAYOUT = """<!doctype html><html><head><title>{{ .Title }}</title></head>
-<body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>
-"""
-HUGO_LIST = """<!doctype html><html><head><title>{{ .Title }}</title></head><body><ul>
-{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ .Summary }}</li>
-{{ end }}</ul></body></html>
-"""
+# Hugo's layouts render what build-site's theme does: head with stylesheets and feed link,
+# header navigation, date and tag links, newer/older links, listings with dates, tags,
+# summaries and a pager. Bare layouts would time Hugo on a smaller job than ours.
+HUGO_LAYOUTS = Path(__file__).parent / "hugo" / "layouts"
 
 
 def _tool(name: str) -> str:
@@ -103,9 +100,7 @@ def setup_hugo(count: int) -> Tool:
         '[taxonomies]\n  tag = "tags"\n'
         "[services.rss]\n  limit = 20\n"
     )
-    (root / "layouts" / "_default").mkdir(parents=True)
-    (root / "layouts" / "_default" / "single.html").write_text(HUGO_LAYOUT)
-    (root / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
+    shutil.copytree(HUGO_LAYOUTS, root / "layouts")
     post = sorted((root / "content" / "posts").glob("*.md"))[count // 2]
     return Tool("hugo", root, [_hugo_binary(), "--quiet", "--destination", "public"],
                 ("public", "resources"), post)
