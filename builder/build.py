@@ -5,7 +5,6 @@ sources -> parsed posts -> executed figures -> rendered pages -> written site
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -22,7 +21,7 @@ from builder.errors import BuildError, raise_all
 from builder.figure_html import fill_placeholders
 from builder.figure_runner import WorkerPool
 from builder.figures import run_figures
-from builder.fsutil import Stamp, exclusive_lock
+from builder.fsutil import Stamp, digest, exclusive_lock
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages import PAGES_VERSION, SitePost, build_pages
 from builder.parse import ParseCache, ParseWorkers, parse_posts, read_sources
@@ -211,5 +210,5 @@ def _site_key(config: Config, options: BuildOptions, versions: dict[str, str]) -
     settings = {k: v for k, v in config.__dict__.items() if k != "root"}
     parts = [__version__, PAGES_VERSION, templates_digest(config), repr(settings),
              options.drafts, sorted(versions.items())]
-    return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
+    return digest(json.dumps(parts, default=str).encode())
 

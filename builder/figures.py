@@ -9,7 +9,6 @@ the project files it read, with their hashes. So a prose edit runs nothing, and 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import platform
 import shutil
@@ -24,6 +23,7 @@ from builder.errors import BuildError
 from builder.figure_analysis import block_dependencies, job_groups
 from builder.figure_cache import FigureCache
 from builder.figure_runner import Job, JobOutcome, WorkerPool
+from builder.fsutil import digest
 from builder.model import FigureBlock, FigureImage, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
 
@@ -45,7 +45,7 @@ class FigureStage:
 
 def _hash(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return digest(text.encode())
 
 
 @functools.cache
@@ -212,8 +212,8 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
             continue
         images = []
         for image in result["images"]:
-            digest = cache.store_image(out_dir / str(index) / image["file"], image["file"])
-            images.append({**image, "digest": digest})
+            hashed = cache.store_image(out_dir / str(index) / image["file"], image["file"])
+            images.append({**image, "digest": hashed})
         entry = {
             "images": images,
             "stdout": result["stdout"],

@@ -7,7 +7,6 @@ re-renders them only when it changes an excerpt or a title.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from builder.config import Config
+from builder.fsutil import digest
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.render import Renderer, listing_item, paginate, tag_url
 from builder.write import Output
@@ -38,7 +38,7 @@ class SitePost:
 def _hash(*parts: Any) -> str:
     """A key over plain data: ``repr`` of strings, numbers, dates, tuples, lists and dicts
     built in a fixed order is stable, and much faster than JSON on big listings."""
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return digest(repr(parts).encode())
 
 
 def build_pages(
@@ -104,33 +104,32 @@ def _post_page(
 
 
 _LISTED: dict[str, str] = {}
+_ITEMS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _remembered(memo: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
+    """``memo[key]``, made on first use; a preview server keeps these memos across builds,
+    so they are emptied once they grow past any real site."""
+    value = memo.get(key)
+    if value is None:
+        if len(memo) > 100_000:
+            memo.clear()
+        value = memo[key] = make()
+    return value
 
 
 def _listed_digest(meta: PostMeta, excerpt: str, parse_key: str) -> str:
     """Hash of what a listing shows of a post. A parse key fixes all of it, so the hash is
     remembered per key (a preview server rebuilds its listings without rehashing them)."""
-    digest = _LISTED.get(parse_key)
-    if digest is None:
-        digest = _hash(meta.title, meta.url, meta.date, meta.tags, excerpt)
-        if len(_LISTED) > 100_000:
-            _LISTED.clear()
-        _LISTED[parse_key] = digest
-    return digest
-
-
-_ITEMS: dict[tuple[str, str], dict[str, Any]] = {}
+    return _remembered(_LISTED, parse_key,
+                       lambda: _hash(meta.title, meta.url, meta.date, meta.tags, excerpt))
 
 
 def _listed(config: Config, meta: PostMeta, excerpt: str, parse_key: str) -> dict[str, Any]:
     """``listing_item``, made once per post for all the listings that show it. The parse key
     fixes the post's fields; the site's URL settings are part of the key too."""
-    key = (parse_key, config.base_url)
-    item = _ITEMS.get(key)
-    if item is None:
-        if len(_ITEMS) > 100_000:
-            _ITEMS.clear()
-        item = _ITEMS[key] = listing_item(config, meta, excerpt)
-    return item
+    return _remembered(_ITEMS, (parse_key, config.base_url),
+                       lambda: listing_item(config, meta, excerpt))
 
 
 def _listing(

@@ -9,7 +9,6 @@ needed. Workers parse and pack the bodies themselves; only metadata comes back.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -51,7 +50,7 @@ def parser_fingerprint() -> str:
 def parse_key(source: SourceFile, config: Config, layouts: frozenset[str]) -> str:
     parts = (parser_fingerprint(), source.path, source.digest, config.permalink,
              config.timezone, ",".join(sorted(layouts)))
-    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
+    return digest("\0".join(parts).encode())
 
 
 def parse_one(
