@@ -43,8 +43,8 @@ for name, code in BLOCKS:
 
 
 def _blocks() -> list[tuple[str, str]]:
-    from builder.content import read_source
-    from builder.markdown import parse_body
+    from builder.markdown.parser import parse_body
+    from builder.sources.posts import read_source
 
     source = read_source(REPO / POST, REPO)
     text = source.text.split("---", 2)[2]
@@ -74,8 +74,8 @@ def gif_encoders() -> None:
     import matplotlib.pyplot as plt
     from matplotlib.animation import Animation
 
-    from builder.figure_worker import animation_frames
-    from builder.gif import encode_gif
+    from builder.figures.gif import encode_gif
+    from builder.figures.worker import animation_frames
 
     sys.path.insert(0, str(WORK))
     total_ours = total_theirs = 0.0

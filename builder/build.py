@@ -14,18 +14,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from builder import __version__
-from builder.assets import asset_outputs, static_files
 from builder.config import Config
-from builder.content import SourceFile, find_posts, read_source
 from builder.errors import BuildError, raise_all
-from builder.figure_html import fill_placeholders
-from builder.figure_runner import WorkerPool
-from builder.figures import run_figures
+from builder.figures.html import fill_placeholders
+from builder.figures.runner import WorkerPool
+from builder.figures.stage import run_figures
 from builder.fsutil import Stamp, digest, exclusive_lock
+from builder.markdown.stage import ParseCache, ParseWorkers, parse_posts, read_sources
 from builder.model import FigureResult, ParsedBody, PostMeta
-from builder.pages import PAGES_VERSION, SitePost, build_pages
-from builder.parse import ParseCache, ParseWorkers, parse_posts, read_sources
-from builder.render import Renderer, available_layouts, templates_digest
+from builder.pages.assets import asset_outputs, static_files
+from builder.pages.plan import PAGES_VERSION, SitePost, build_pages
+from builder.pages.render import Renderer, available_layouts, templates_digest
+from builder.sources.posts import SourceFile, find_posts, read_source
 from builder.write import SiteWriter, WriteReport, check_output_dir, remove_stale_staging
 
 
@@ -135,7 +135,7 @@ def collect_posts(config: Config, options: BuildOptions) -> tuple[list[Parsed], 
 
 
 def _reparse(config: Config, source: str) -> str:
-    from builder.parse import parse_one
+    from builder.markdown.stage import parse_one
 
     result = parse_one(read_source(config.root / source, config.root), config,
                        available_layouts(config))

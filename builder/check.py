@@ -21,8 +21,8 @@ from typing import Any
 
 from builder.build import BuildOptions, collect_posts
 from builder.config import Config
-from builder.figure_cache import FigureCache
-from builder.figures import FigureStage, library_versions, run_figures
+from builder.figures.cache import FigureCache
+from builder.figures.stage import FigureStage, library_versions, run_figures
 from builder.fsutil import atomic_write, exclusive_lock
 
 LOCK_FILE = "figures.lock"

@@ -100,7 +100,7 @@ def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool,
           jobs: int | None) -> None:
     """Build, serve on http://127.0.0.1:8000/ and rebuild on every save."""
     from builder.config import load_config
-    from builder.serve import serve as run_server
+    from builder.preview.server import serve as run_server
 
     def say(message: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)

@@ -112,7 +112,7 @@ def test_exceptions_point_into_the_post(project: Project) -> None:
     assert f"{post}:17: ValueError: boom" in stderr
     assert 'File "figures/helper.py", line 2, in explode' in stderr
     assert f"{post}:21: EOFError: EOF when reading a line" in stderr
-    assert "figure_worker" not in stderr  # the builder's own frames are trimmed
+    assert "builder/figures" not in stderr and "worker.py" not in stderr  # the builder's own frames are trimmed
     assert not (project.root / "site").exists()
 
 
@@ -302,10 +302,10 @@ def test_figures_import_nothing_heavy_in_the_builder() -> None:
 
 def test_library_versions_are_part_of_the_key(project: Project) -> None:
     """A new numpy or matplotlib re-runs every block (and --explain says why)."""
-    from builder import figures
     from builder.config import load_config
-    from builder.content import parse_meta, read_source
-    from builder.markdown import parse_body
+    from builder.figures import stage as figures
+    from builder.markdown.parser import parse_body
+    from builder.sources.posts import parse_meta, read_source
 
     path = project.post("2020-01-01-f.md", HEAD + fence("#| label: fig-a", "x = 1"))
     config = load_config(project.root)

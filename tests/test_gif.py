@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from PIL import Image, ImageSequence
 
-from builder.figure_worker import animation_frames
-from builder.gif import encode_gif
+from builder.figures.gif import encode_gif
+from builder.figures.worker import animation_frames
 
 
 def make_animation() -> FuncAnimation:
@@ -71,7 +71,7 @@ def test_many_colours_use_one_quantised_palette(tmp_path: Path) -> None:
 
 
 def test_transparent_figures_are_laid_on_white(tmp_path: Path) -> None:
-    from builder.gif import canvas_rgb
+    from builder.figures.gif import canvas_rgb
 
     fig = plt.figure(figsize=(1, 1), dpi=20)
     fig.patch.set_alpha(0)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from builder.errors import BuildError
-from builder.markdown import parse_body
+from builder.markdown.parser import parse_body
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -141,7 +141,7 @@ def test_garbage_requests_get_4xx_and_the_server_lives(server: Server) -> None:
 def test_ctrl_c_stops_cleanly_without_orphans(project: Project) -> None:
     project.post("2020-01-01-live.md", POST.format(n=1))
     running = Server(project)
-    workers = subprocess.run(["pgrep", "-f", "builder.figure_worker"], capture_output=True,
+    workers = subprocess.run(["pgrep", "-f", "builder.figures.worker"], capture_output=True,
                              text=True).stdout.split()
     stderr = running.stop()
     assert running.process.returncode == 0, stderr
@@ -149,7 +149,7 @@ def test_ctrl_c_stops_cleanly_without_orphans(project: Project) -> None:
     time.sleep(1.5)
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or \
-            "builder.figure_worker" not in Path(f"/proc/{pid}/cmdline").read_text()
+            "builder.figures.worker" not in Path(f"/proc/{pid}/cmdline").read_text()
     assert not list(project.root.glob(".cache/.preview.tmp-*"))
 
 

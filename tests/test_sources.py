@@ -10,7 +10,7 @@ import pytest
 
 from builder import fsutil
 from builder.fsutil import stat_stamp
-from builder.parse import read_sources
+from builder.markdown.stage import read_sources
 
 
 def test_only_a_file_left_alone_for_a_while_is_stamped(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from builder.config import load_config
-from builder.watch import EVERYTHING, ChangeSet, Watcher, is_editor_dropping
+from builder.preview.watch import EVERYTHING, ChangeSet, Watcher, is_editor_dropping
 from tests.conftest import Project
 
 

@@ -1,6 +1,6 @@
 """The worker process that runs authors' figure code: the only module importing matplotlib.
 
-It runs as ``python -m builder.figure_worker`` with standard input closed, a scratch folder
+It runs as ``python -m builder.figures.worker`` with standard input closed, a scratch folder
 as its working folder and a memory limit, and talks to the build over a private pipe. Each
 job is the blocks of one post that share a namespace; each block's code is compiled with the
 post's path as its file name and padded to its first line, so tracebacks read
@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from builder.figure_options import output_name
+from builder.figures.options import output_name
 from builder.fsutil import file_digest
 
 _PROJECT_ROOT: Path = Path.cwd()
@@ -80,7 +80,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         pass
 
 
-_BUILDER = Path(__file__).resolve().parent
+_BUILDER = Path(__file__).resolve().parents[1]  # the builder package
 
 
 def _project_relative(path: str) -> str | None:
@@ -152,7 +152,7 @@ def _format_error(exc: BaseException, post: str) -> BlockError:
     start = next((i for i, f in enumerate(frames) if f.filename == post), 0)
     frames = frames[start:]
     shown = traceback.StackSummary.from_list(
-        [f for f in frames if not f.filename.startswith(str(Path(__file__).parent))]
+        [f for f in frames if not f.filename.startswith(str(_BUILDER))]
     )
     for frame in shown:
         rel = _project_relative(frame.filename) if os.path.isabs(frame.filename) else None
@@ -192,7 +192,7 @@ def _save_images(block: dict[str, Any], value: Any, namespace: dict[str, Any],
                  settings: dict[str, Any], out_dir: Path) -> list[dict[str, Any]]:
     import matplotlib.pyplot as plt
 
-    from builder.gif import canvas_rgb, encode_gif
+    from builder.figures.gif import canvas_rgb, encode_gif
 
     options = block["options"]
     dpi = options.get("fig-dpi", settings["dpi"])
@@ -242,7 +242,7 @@ def animation_frames(anim: Any, dpi: float, max_frames: int, number: int) -> lis
     ``draw_idle`` after every frame and a ``savefig`` round trip. The layout engine runs on
     the first frame only, then the axes stay put, so frames never jitter.
     """
-    from builder.gif import canvas_rgb
+    from builder.figures.gif import canvas_rgb
 
     fig = anim._fig
     fig.set_dpi(dpi)

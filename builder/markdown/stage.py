@@ -9,20 +9,18 @@ needed. Workers parse and pack the bodies themselves; only metadata comes back.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from builder.config import Config
-from builder.content import SourceFile, parse_meta, read_source
 from builder.errors import BuildError
-from builder.fsutil import Stamp, atomic_write, digest, file_digest, stat_stamp
-from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
+from builder.fsutil import Stamp, digest, file_digest, stat_stamp
+from builder.markdown.cache import ParseCache, write_pack
+from builder.model import ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
+from builder.sources.posts import SourceFile, parse_meta, read_source
 
 _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 
@@ -30,8 +28,8 @@ _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 # libraries it calls. Their files are hashed (not their version numbers looked up, which
 # costs more than a whole rebuild with nothing changed), so editing or upgrading any of them
 # re-parses every post instead of serving HTML the new code would not make.
-_PARSER_MODULES = ("parse", "content", "frontmatter", "markdown", "model", "figure_options",
-                   "figure_html")
+# Every module of the folders named here, and the single modules, shape a parsed post.
+_PARSER_CODE = ("sources", "markdown", "model.py", "figures/options.py", "figures/html.py")
 _PARSER_LIBRARIES = ("markdown_it", "mdit_py_plugins", "pygments", "yaml")
 
 
@@ -39,8 +37,11 @@ _PARSER_LIBRARIES = ("markdown_it", "mdit_py_plugins", "pygments", "yaml")
 def parser_fingerprint() -> str:
     from importlib.util import find_spec
 
-    here = Path(__file__).parent
-    files = [here / f"{name}.py" for name in _PARSER_MODULES]
+    builder = Path(__file__).parents[1]
+    files: list[Path] = []
+    for name in _PARSER_CODE:
+        path = builder / name
+        files.extend(sorted(path.glob("*.py")) if path.is_dir() else [path])
     for name in _PARSER_LIBRARIES:
         spec = find_spec(name)
         files.append(Path(spec.origin) if spec and spec.origin else Path(name))
@@ -57,7 +58,7 @@ def parse_one(
     source: SourceFile, config: Config, layouts: frozenset[str]
 ) -> tuple[PostMeta, ParsedBody] | BuildError:
     """Parse one post; a mistake in it is returned, not raised, so all can be reported."""
-    from builder.markdown import parse_body
+    from builder.markdown.parser import parse_body
 
     try:
         meta, body = parse_meta(source, config, layouts)
@@ -87,24 +88,8 @@ def _parse_batch(
             for result in results], places
 
 
-def write_pack(folder: Path, bodies: Sequence[tuple[str, str]]) -> dict[str, list]:
-    """Write (key, HTML) pairs into one pack file; return where each lies, with its digest.
-
-    The name is a digest of the keys, which are digests of the sources: the same posts
-    make the same pack, so rewriting one in place of the other changes nothing."""
-    chunks, places, offset = [], {}, 0
-    name = digest("\0".join(key for key, _ in bodies).encode())
-    for key, html in bodies:
-        data = html.encode("utf-8")
-        places[key] = [name, offset, len(data), digest(data)]
-        chunks.append(data)
-        offset += len(data)
-    atomic_write(folder / f"{name}.pack", b"".join(chunks))
-    return places
-
-
 def _warm_up() -> None:
-    from builder.markdown import make_markdown
+    from builder.markdown.parser import make_markdown
 
     make_markdown()
 
@@ -136,113 +121,6 @@ class ParseWorkers:
     def __exit__(self, *_: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
-
-
-class ParseCache:
-    """``.cache/parsed/``: an index of metadata by key, and the HTML bodies in pack files.
-
-    Bodies are packed by the batch (one file for many posts, not one per post: on a cold build
-    of a big site, creating a thousand small files costs more than parsing a tenth of them).
-    The index records where each body lies and its digest, so a damaged pack means a
-    re-parse, never wrong HTML. A pack is deleted once no entry points into it.
-    """
-
-    def __init__(self, root: Path, enabled: bool = True) -> None:
-        self.folder = root / ".cache" / "parsed"
-        self.enabled = enabled
-        self.index: dict[str, Any] = {}
-        if enabled:
-            try:
-                index = json.loads((self.folder / "index.json").read_bytes())
-                self.index = index if isinstance(index, dict) else {}
-            except (OSError, ValueError):
-                self.index = {}
-            self._forget_lost_bodies()
-        self._saved = set(self.index)
-        self._made: dict[str, tuple[PostMeta, ParsedBody]] = {}
-        self._fresh: dict[str, str] = {}  # HTML parsed by this process, not yet in a pack
-
-    def _forget_lost_bodies(self) -> None:
-        """Drop entries whose pack is gone or cut short, so their posts are parsed (and
-        packed) again. One stat per pack; a damaged byte inside is caught by the digest
-        when the body is read, and the page is then made from a fresh parse."""
-        sizes: dict[str, int] = {}
-        for key, entry in list(self.index.items()):
-            try:
-                pack, offset, size, _ = entry["html"]
-                if pack not in sizes:
-                    sizes[pack] = (self.folder / f"{pack}.pack").stat().st_size
-                intact = offset + size <= sizes[pack]
-            except (OSError, KeyError, TypeError, ValueError):
-                intact = False
-            if not intact:
-                del self.index[key]
-
-    def empty(self) -> bool:
-        """Nothing can come from this cache: every post will be parsed."""
-        return not (self.enabled and self.index)
-
-    def dirty(self) -> bool:
-        return bool(self._fresh) or set(self.index) != self._saved
-
-    def get(self, key: str) -> tuple[PostMeta, ParsedBody] | None:
-        made = self._made.get(key)
-        if made is not None:
-            return made
-        entry = self.index.get(key)
-        if entry is None:
-            return None
-        try:
-            made = _meta_from(entry["meta"]), _body_from(entry["body"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        self._made[key] = made  # a preview server keeps this cache: rebuild objects once
-        return made
-
-    def html(self, key: str) -> str | None:
-        fresh = self._fresh.get(key)
-        if fresh is not None:
-            return fresh
-        try:
-            pack, offset, size, hashed = self.index[key]["html"]
-            with open(self.folder / f"{pack}.pack", "rb") as handle:
-                handle.seek(offset)
-                data = handle.read(size)
-        except (OSError, KeyError, TypeError, ValueError):
-            return None
-        return data.decode("utf-8") if digest(data) == hashed else None
-
-    def put(self, key: str, meta: PostMeta, body: ParsedBody, place: list | None) -> None:
-        """Record a parsed post; ``place`` says where a worker packed its HTML, if it did."""
-        self.index[key] = {"meta": _meta_to(meta), "body": _body_to(body)}
-        if place is not None:
-            self.index[key]["html"] = place
-        elif self.enabled:
-            self._fresh[key] = body.html
-
-    def keep(self, keys: set[str]) -> None:
-        """Forget entries of posts that no longer exist (or no longer look like this)."""
-        self.index = {key: value for key, value in self.index.items() if key in keys}
-        self._made = {key: value for key, value in self._made.items() if key in keys}
-        self._fresh = {key: value for key, value in self._fresh.items() if key in keys}
-
-    def save(self) -> None:
-        if not self.enabled or not self.dirty():
-            return
-        if self._fresh:
-            self._write_pack()
-        atomic_write(self.folder / "index.json", json.dumps(self.index).encode())
-        used = {entry["html"][0] for entry in self.index.values() if "html" in entry}
-        for path in list(self.folder.iterdir()):
-            if path.suffix in (".pack", ".html") and path.stem not in used:
-                path.unlink(missing_ok=True)
-        self._saved = set(self.index)
-
-    def _write_pack(self) -> None:
-        places = write_pack(self.folder, sorted(self._fresh.items()))
-        for key, place in places.items():
-            self.index[key]["html"] = place
-        self._fresh = {}
 
 
 def read_sources(
@@ -327,41 +205,3 @@ def _parse_in_pool(
         results.extend(batch)
         places.update(packed)
     return results, places
-
-
-# --- JSON form of the cached data ------------------------------------------------------
-
-
-def _meta_to(meta: PostMeta) -> dict[str, Any]:
-    data = dict(meta.__dict__)
-    data["date"] = meta.date.isoformat()
-    data["updated"] = meta.updated.isoformat() if meta.updated else None
-    data["tags"] = list(meta.tags)
-    return data
-
-
-def _meta_from(data: dict[str, Any]) -> PostMeta:
-    values = dict(data)
-    values["date"] = datetime.fromisoformat(values["date"])
-    values["updated"] = datetime.fromisoformat(values["updated"]) if values["updated"] else None
-    values["tags"] = tuple(values["tags"])
-    return PostMeta(**values)
-
-
-def _body_to(body: ParsedBody) -> dict[str, Any]:
-    return {
-        "excerpt": body.excerpt,
-        "has_math": body.has_math,
-        "headings": [[h.level, h.id, h.text] for h in body.headings],
-        "blocks": [dict(b.__dict__) for b in body.blocks],
-    }
-
-
-def _body_from(data: dict[str, Any]) -> ParsedBody:
-    return ParsedBody(
-        html="",  # read on demand from the cache's HTML file: most builds never need it
-        excerpt=data["excerpt"],
-        has_math=data["has_math"],
-        headings=tuple(Heading(*h) for h in data["headings"]),
-        blocks=tuple(FigureBlock(**b) for b in data["blocks"]),
-    )

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from builder.config import Config
 from builder.fsutil import digest
 from builder.model import FigureResult, ParsedBody, PostMeta
-from builder.render import Renderer, listing_item, paginate, tag_url
+from builder.pages.render import Renderer, listing_item, paginate, tag_url
 from builder.write import Output
 
 PAGES_VERSION = "1"

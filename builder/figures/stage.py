@@ -20,9 +20,9 @@ from typing import Any
 
 from builder.config import Config
 from builder.errors import BuildError
-from builder.figure_analysis import block_dependencies, job_groups
-from builder.figure_cache import FigureCache
-from builder.figure_runner import Job, JobOutcome, WorkerPool
+from builder.figures.analysis import block_dependencies, job_groups
+from builder.figures.cache import FigureCache
+from builder.figures.runner import Job, JobOutcome, WorkerPool
 from builder.fsutil import digest
 from builder.model import FigureBlock, FigureImage, FigureResult, ParsedBody, PostMeta
 from builder.write import Output

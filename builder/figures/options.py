@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from builder.errors import BuildError
-from builder.frontmatter import load_yaml
+from builder.sources.frontmatter import load_yaml
 
 FIGURE_INFO = "{python}"
 FORMATS = ("png", "svg", "gif")

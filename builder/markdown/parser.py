@@ -26,8 +26,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
 from builder.errors import BuildError
-from builder.figure_html import PLACEHOLDER, figure_numbers
-from builder.figure_options import is_figure_fence, split_options
+from builder.figures.html import PLACEHOLDER, figure_numbers
+from builder.figures.options import is_figure_fence, split_options
 from builder.model import FigureBlock, Heading, ParsedBody
 
 _FIG_REF = re.compile(r"@(fig-[A-Za-z0-9_-]*[A-Za-z0-9])")

@@ -41,7 +41,7 @@ class JobOutcome:
 
 
 class Worker:
-    """One ``python -m builder.figure_worker`` process and its private pipes."""
+    """One ``python -m builder.figures.worker`` process and its private pipes."""
 
     def __init__(self, memory_mb: int, cwd: Path) -> None:
         to_child_r, to_child_w = os.pipe()
@@ -49,7 +49,7 @@ class Worker:
         env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "builder.figure_worker", str(to_child_r), str(from_child_w),
+            [sys.executable, "-m", "builder.figures.worker", str(to_child_r), str(from_child_w),
              str(memory_mb), str(os.getpid())],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             pass_fds=(to_child_r, from_child_w), cwd=cwd, env=env,

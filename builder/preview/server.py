@@ -27,12 +27,12 @@ from urllib.parse import quote, unquote, urlsplit
 from builder.build import BuildOptions, BuildReport, BuildSession, build_site
 from builder.config import Config
 from builder.errors import BuildError, describe
-from builder.figure_runner import WorkerPool
-from builder.watch import EVERYTHING, ChangeSet, Watcher
+from builder.figures.runner import WorkerPool
+from builder.preview.watch import EVERYTHING, ChangeSet, Watcher
 
 EVENTS = "/__build-site/events"
 SCRIPT = "/__build-site/preview.js"
-_SCRIPT_FILE = Path(__file__).parent / "theme" / "preview.js"
+_SCRIPT_FILE = Path(__file__).parent / "preview.js"
 _MAX_CLIENTS = 64
 _TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",

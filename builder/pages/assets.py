@@ -12,7 +12,7 @@ from pathlib import Path
 from builder.config import Config
 from builder.errors import BuildError
 from builder.fsutil import Stamp, digest, stat_stamp
-from builder.render import THEME
+from builder.pages.render import THEME
 from builder.write import Output
 
 # What of MathJax's 24 MB a page can ask for: the TeX-to-HTML bundle, its fonts, the TeX

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from builder.config import Config
 from builder.errors import BuildError
-from builder.frontmatter import split_front_matter
 from builder.fsutil import digest
 from builder.model import PostMeta
+from builder.sources.frontmatter import split_front_matter
 
 POST_SUFFIXES = (".md", ".markdown")
 _NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>.+)$")

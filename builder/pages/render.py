@@ -18,7 +18,7 @@ from builder.config import Config
 from builder.errors import BuildError
 from builder.model import PostMeta
 
-THEME = Path(__file__).parent / "theme"
+THEME = Path(__file__).parents[1] / "theme"
 LAYOUTS = frozenset({"post", "page"})
 _NOT_LAYOUTS = frozenset({"base", "index", "archive", "tags", "404"})
 

@@ -1,0 +1,180 @@
+"""``.cache/parsed/``: parsed posts kept between builds, keyed by content hash.
+
+Metadata lives in one small JSON index; the HTML bodies in pack files, one per batch of posts
+(on a cold build of a big site, creating a thousand small files costs more than parsing a
+tenth of them). Every body carries its digest, so a damaged pack means a re-parse, never
+wrong HTML.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from builder.fsutil import atomic_write, digest
+from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
+
+
+def write_pack(folder: Path, bodies: Sequence[tuple[str, str]]) -> dict[str, list]:
+    """Write (key, HTML) pairs into one pack file; return where each lies, with its digest.
+
+    The name is a digest of the keys, which are digests of the sources: the same posts
+    make the same pack, so rewriting one in place of the other changes nothing."""
+    chunks, places, offset = [], {}, 0
+    name = digest("\0".join(key for key, _ in bodies).encode())
+    for key, html in bodies:
+        data = html.encode("utf-8")
+        places[key] = [name, offset, len(data), digest(data)]
+        chunks.append(data)
+        offset += len(data)
+    atomic_write(folder / f"{name}.pack", b"".join(chunks))
+    return places
+
+
+
+class ParseCache:
+    """``.cache/parsed/``: an index of metadata by key, and the HTML bodies in pack files.
+
+    Bodies are packed by the batch (one file for many posts, not one per post: on a cold build
+    of a big site, creating a thousand small files costs more than parsing a tenth of them).
+    The index records where each body lies and its digest, so a damaged pack means a
+    re-parse, never wrong HTML. A pack is deleted once no entry points into it.
+    """
+
+    def __init__(self, root: Path, enabled: bool = True) -> None:
+        self.folder = root / ".cache" / "parsed"
+        self.enabled = enabled
+        self.index: dict[str, Any] = {}
+        if enabled:
+            try:
+                index = json.loads((self.folder / "index.json").read_bytes())
+                self.index = index if isinstance(index, dict) else {}
+            except (OSError, ValueError):
+                self.index = {}
+            self._forget_lost_bodies()
+        self._saved = set(self.index)
+        self._made: dict[str, tuple[PostMeta, ParsedBody]] = {}
+        self._fresh: dict[str, str] = {}  # HTML parsed by this process, not yet in a pack
+
+    def _forget_lost_bodies(self) -> None:
+        """Drop entries whose pack is gone or cut short, so their posts are parsed (and
+        packed) again. One stat per pack; a damaged byte inside is caught by the digest
+        when the body is read, and the page is then made from a fresh parse."""
+        sizes: dict[str, int] = {}
+        for key, entry in list(self.index.items()):
+            try:
+                pack, offset, size, _ = entry["html"]
+                if pack not in sizes:
+                    sizes[pack] = (self.folder / f"{pack}.pack").stat().st_size
+                intact = offset + size <= sizes[pack]
+            except (OSError, KeyError, TypeError, ValueError):
+                intact = False
+            if not intact:
+                del self.index[key]
+
+    def empty(self) -> bool:
+        """Nothing can come from this cache: every post will be parsed."""
+        return not (self.enabled and self.index)
+
+    def dirty(self) -> bool:
+        return bool(self._fresh) or set(self.index) != self._saved
+
+    def get(self, key: str) -> tuple[PostMeta, ParsedBody] | None:
+        made = self._made.get(key)
+        if made is not None:
+            return made
+        entry = self.index.get(key)
+        if entry is None:
+            return None
+        try:
+            made = _meta_from(entry["meta"]), _body_from(entry["body"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        self._made[key] = made  # a preview server keeps this cache: rebuild objects once
+        return made
+
+    def html(self, key: str) -> str | None:
+        fresh = self._fresh.get(key)
+        if fresh is not None:
+            return fresh
+        try:
+            pack, offset, size, hashed = self.index[key]["html"]
+            with open(self.folder / f"{pack}.pack", "rb") as handle:
+                handle.seek(offset)
+                data = handle.read(size)
+        except (OSError, KeyError, TypeError, ValueError):
+            return None
+        return data.decode("utf-8") if digest(data) == hashed else None
+
+    def put(self, key: str, meta: PostMeta, body: ParsedBody, place: list | None) -> None:
+        """Record a parsed post; ``place`` says where a worker packed its HTML, if it did."""
+        self.index[key] = {"meta": _meta_to(meta), "body": _body_to(body)}
+        if place is not None:
+            self.index[key]["html"] = place
+        elif self.enabled:
+            self._fresh[key] = body.html
+
+    def keep(self, keys: set[str]) -> None:
+        """Forget entries of posts that no longer exist (or no longer look like this)."""
+        self.index = {key: value for key, value in self.index.items() if key in keys}
+        self._made = {key: value for key, value in self._made.items() if key in keys}
+        self._fresh = {key: value for key, value in self._fresh.items() if key in keys}
+
+    def save(self) -> None:
+        if not self.enabled or not self.dirty():
+            return
+        if self._fresh:
+            self._write_pack()
+        atomic_write(self.folder / "index.json", json.dumps(self.index).encode())
+        used = {entry["html"][0] for entry in self.index.values() if "html" in entry}
+        for path in list(self.folder.iterdir()):
+            if path.suffix in (".pack", ".html") and path.stem not in used:
+                path.unlink(missing_ok=True)
+        self._saved = set(self.index)
+
+    def _write_pack(self) -> None:
+        places = write_pack(self.folder, sorted(self._fresh.items()))
+        for key, place in places.items():
+            self.index[key]["html"] = place
+        self._fresh = {}
+
+
+# --- JSON form of the cached data ------------------------------------------------------
+
+
+def _meta_to(meta: PostMeta) -> dict[str, Any]:
+    data = dict(meta.__dict__)
+    data["date"] = meta.date.isoformat()
+    data["updated"] = meta.updated.isoformat() if meta.updated else None
+    data["tags"] = list(meta.tags)
+    return data
+
+
+def _meta_from(data: dict[str, Any]) -> PostMeta:
+    values = dict(data)
+    values["date"] = datetime.fromisoformat(values["date"])
+    values["updated"] = datetime.fromisoformat(values["updated"]) if values["updated"] else None
+    values["tags"] = tuple(values["tags"])
+    return PostMeta(**values)
+
+
+def _body_to(body: ParsedBody) -> dict[str, Any]:
+    return {
+        "excerpt": body.excerpt,
+        "has_math": body.has_math,
+        "headings": [[h.level, h.id, h.text] for h in body.headings],
+        "blocks": [dict(b.__dict__) for b in body.blocks],
+    }
+
+
+def _body_from(data: dict[str, Any]) -> ParsedBody:
+    return ParsedBody(
+        html="",  # read on demand from the cache's HTML file: most builds never need it
+        excerpt=data["excerpt"],
+        has_math=data["has_math"],
+        headings=tuple(Heading(*h) for h in data["headings"]),
+        blocks=tuple(FigureBlock(**b) for b in data["blocks"]),
+    )
