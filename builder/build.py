@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from builder import __version__
 from builder.config import Config
-from builder.errors import BuildError, raise_all
+from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise_all
 from builder.figures.html import fill_placeholders
 from builder.figures.runner import WorkerPool
 from builder.figures.stage import run_figures
@@ -59,13 +59,22 @@ class BuildReport:
     figure_deps: set[str] = field(default_factory=set)
     write: WriteReport = field(default_factory=WriteReport)
     timings: dict[str, float] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    warnings: list[BuildWarning] = field(default_factory=list)
 
 
 def build_site(
-    config: Config, options: BuildOptions, say: Callable[[str], None] = lambda _: None
+    config: Config, options: BuildOptions, say: Callable[[str], None] = lambda _: None,
+    warn: Warn = ignore_warning,
 ) -> BuildReport:
+    """Build the site; ``say`` hears progress, ``warn`` each warning once, as it is found."""
     report = BuildReport()
+
+    def warn_all(warnings: Sequence[BuildWarning]) -> None:
+        for warning in warnings:
+            if warning not in report.warnings:
+                report.warnings.append(warning)
+                warn(warning)
+
     out = config.output_path
     check_output_dir(config, out)
     lock = config.root / ".cache" / "build.lock"
@@ -75,12 +84,14 @@ def build_site(
 
         chosen, parse_cache, report.parsed = collect_posts(config, options)
         report.posts = len(chosen)
+        warn_all([w for _, _, body in chosen for w in body.warnings])
         clock.lap("parse")
 
         figures = run_figures(config, [(meta, body) for _, meta, body in chosen],
                               options.jobs, options.use_cache, pool=options.pool, say=say)
         report.figures_ran, report.figures_cached = figures.ran, figures.cached
         report.explain, report.figure_deps = figures.explain, figures.deps
+        warn_all(figures.warnings)
         if options.session is None:
             parse_cache.save()  # a preview server saves it when it stops
         raise_all(figures.errors)

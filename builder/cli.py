@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from builder.errors import BuildError
+from builder.errors import BuildError, BuildWarning
 
 _PROJECT = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -60,7 +60,7 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
         )
         options = BuildOptions(drafts=drafts, use_cache=not no_cache,
                                **({"jobs": jobs} if jobs else {}))
-        report = build_site(config, options, say)
+        report = build_site(config, options, say, warn if not quiet else _ignore)
     except BuildError as error:
         _fail(error)
     if explain:
@@ -82,7 +82,8 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
             f"{time.perf_counter() - started:.2f}s: parsed {report.parsed}, "
             f"ran {report.figures_ran} figure blocks ({report.figures_cached} cached), "
             f"wrote {len(written.written)} files, removed {len(written.removed)}, "
-            f"{written.unchanged} unchanged",
+            f"{written.unchanged} unchanged"
+            + (f", {_count(len(report.warnings), 'warning')}" if report.warnings else ""),
             err=True,
         )
 
@@ -184,6 +185,20 @@ def new(root: Path, title: str, when: object) -> None:
 def _slugify(title: str) -> str:
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].strip("-")
+
+
+def warn(warning: BuildWarning) -> None:
+    """One yellow line per warning, on standard error."""
+    click.echo(click.style(str(warning), fg="yellow"), err=True)
+
+
+def _ignore(_: object) -> None:
+    pass
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 warning``, ``2 warnings``: a count that reads as English."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _fail(error: BuildError) -> None:

@@ -1,12 +1,15 @@
-"""One error base that knows where in the author's files it happened.
+"""One error base that knows where in the author's files it happened, and its mild sibling.
 
 The command line prints every ``BuildError`` as ``path:line: message`` and exits non-zero;
-anything else is a bug in the builder and keeps its traceback.
+anything else is a bug in the builder and keeps its traceback. A ``BuildWarning`` is what the
+builder could not honour but can build around (a Jekyll plugin's tag, a Quarto option we do
+not know): printed as ``path:line: warning: message`` on every build until the source changes,
+never a failed build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,3 +95,25 @@ def raise_all(errors: list[BuildError]) -> None:
         raise errors[0]
     if errors:
         raise BuildErrors(errors)
+
+
+@dataclass(frozen=True, order=True)
+class BuildWarning:
+    """A problem the build works around; plain data, so parsed posts can cache it."""
+
+    path: str | None
+    line: int | None
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = str(Location(self.path, self.line)) + ": " if self.path else ""
+        text = f"{where}warning: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+Warn = Callable[[BuildWarning], None]
+
+
+def ignore_warning(_: BuildWarning) -> None:
+    """The default ``warn`` of code that can warn, for callers that do not listen."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from builder.errors import BuildWarning
+
 
 @dataclass(frozen=True)
 class PostMeta:
@@ -71,6 +73,7 @@ class ParsedBody:
     has_math: bool
     headings: tuple[Heading, ...]
     blocks: tuple[FigureBlock, ...]
+    warnings: tuple[BuildWarning, ...] = ()  # what the post asks for that we build around
 
 
 @dataclass(frozen=True)

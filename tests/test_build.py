@@ -364,3 +364,21 @@ def test_lost_parse_pack_is_parsed_and_packed_again(project: Project) -> None:
     assert list((project.root / ".cache/parsed").glob("*.pack"))
     assert "parsed 0," in project.build().stderr
     assert project.snapshot() == expected
+
+
+def test_warnings_print_on_every_build_and_never_fail_it(project: Project) -> None:
+    """A warning is one line naming file and line; a cached parse still reports it."""
+    project.post("2020-01-01-v.md", """
+        ---
+        title: Video
+        ---
+        Watch:
+
+        <iframe src="https://example.org/embed"></iframe>
+        """)
+    for _ in range(2):  # the second build parses nothing: the warning comes from the cache
+        result = project.build()
+        assert "posts/2020-01-01-v.md:6: warning: <iframe> without a title" in result.stderr
+        assert "1 warning" in result.stderr.splitlines()[-1]
+    assert "parsed 0" in result.stderr
+    assert project.build("--quiet").stderr == ""

@@ -114,3 +114,14 @@ def test_plain_python_fence_is_highlighted_not_collected() -> None:
     body = parse_body("```python\nx = 1\n```\n", "p.md", 1)
     assert body.blocks == ()
     assert '<span class="n">x</span>' in body.html
+
+
+def test_untitled_iframe_is_a_warning_with_its_line() -> None:
+    """A warning names the line and never fails the build; titled frames are fine."""
+    seen: list = []
+    source = ("Intro.\n\n<iframe src=\"https://example.org/v\"></iframe>\n\n"
+              "<iframe title=\"A talk\" src=\"x\"></iframe>\n\nText <iframe src=\"y\"></iframe>\n")
+    body = parse_body(source, "posts/p.md", 4, seen.append)
+    assert [(w.path, w.line) for w in seen] == [("posts/p.md", 6), ("posts/p.md", 10)]
+    assert str(seen[0]).startswith("posts/p.md:6: warning: <iframe> without a title")
+    assert body.html.count("<iframe") == 3  # the author's HTML is kept as written

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from builder.config import Config
-from builder.errors import BuildError
+from builder.errors import BuildError, BuildWarning
 from builder.figures.analysis import block_dependencies, job_groups
 from builder.figures.cache import FigureCache
 from builder.figures.runner import Job, JobOutcome, WorkerPool
@@ -37,6 +37,7 @@ class FigureStage:
     results: dict[str, dict[int, FigureResult]] = field(default_factory=dict)
     outputs: list[Output] = field(default_factory=list)
     errors: list[BuildError] = field(default_factory=list)
+    warnings: list[BuildWarning] = field(default_factory=list)
     explain: list[str] = field(default_factory=list)
     deps: set[str] = field(default_factory=set)  # project files the blocks imported or read
     ran: int = 0

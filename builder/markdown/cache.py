@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from builder.errors import BuildWarning
 from builder.fsutil import atomic_write, digest
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
 
@@ -167,6 +168,7 @@ def _body_to(body: ParsedBody) -> dict[str, Any]:
         "has_math": body.has_math,
         "headings": [[h.level, h.id, h.text] for h in body.headings],
         "blocks": [dict(b.__dict__) for b in body.blocks],
+        "warnings": [[w.path, w.line, w.message, w.hint] for w in body.warnings],
     }
 
 
@@ -177,4 +179,5 @@ def _body_from(data: dict[str, Any]) -> ParsedBody:
         has_math=data["has_math"],
         headings=tuple(Heading(*h) for h in data["headings"]),
         blocks=tuple(FigureBlock(**b) for b in data["blocks"]),
+        warnings=tuple(BuildWarning(*w) for w in data["warnings"]),
     )

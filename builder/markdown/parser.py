@@ -25,9 +25,10 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
-from builder.errors import BuildError
+from builder.errors import BuildError, BuildWarning, Warn, ignore_warning
 from builder.figures.html import PLACEHOLDER, figure_numbers
 from builder.figures.options import is_figure_fence, split_options
+from builder.markdown.author_html import check_author_html
 from builder.model import FigureBlock, Heading, ParsedBody
 
 _FIG_REF = re.compile(r"@(fig-[A-Za-z0-9_-]*[A-Za-z0-9])")
@@ -57,6 +58,7 @@ def make_markdown() -> MarkdownIt:
     md.inline.ruler.push("figure_ref", _figure_ref_rule)
     md.core.ruler.after("block", "figure_blocks", _collect_figure_blocks)
     md.core.ruler.push("checks", _check_inline)
+    md.core.ruler.push("author_html", check_author_html)
     for name in _MATH_TOKENS:
         md.add_render_rule(name, _render_math)
     md.add_render_rule("fence", _render_fence)
@@ -64,10 +66,12 @@ def make_markdown() -> MarkdownIt:
     return md
 
 
-def parse_body(body: str, path: str, body_line: int) -> ParsedBody:
-    """Render a post's Markdown body; ``body_line`` maps token lines back to file lines."""
+def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning) -> ParsedBody:
+    """Render a post's Markdown body; ``body_line`` maps token lines back to file lines.
+    Rules that meet something they can only build around call ``warn_at``."""
     md = make_markdown()
-    env: dict[str, Any] = {"path": path, "body_line": body_line, "blocks": [], "lines": None}
+    env: dict[str, Any] = {"path": path, "body_line": body_line, "blocks": [], "lines": None,
+                           "warn": warn}
     env["lines"] = body.split("\n")
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
@@ -83,6 +87,11 @@ def parse_body(body: str, path: str, body_line: int) -> ParsedBody:
         ),
         blocks=tuple(env["blocks"]),
     )
+
+
+def warn_at(env: dict[str, Any], body_offset: int, message: str, hint: str | None = None) -> None:
+    """Warn about the body line ``body_offset`` (0-based, as in ``Token.map``) of the post."""
+    env["warn"](BuildWarning(env["path"], env["body_line"] + body_offset, message, hint))
 
 
 def _is_math(token: Token) -> bool:

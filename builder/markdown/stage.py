@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from builder.config import Config
-from builder.errors import BuildError
+from builder.errors import BuildError, BuildWarning
 from builder.fsutil import Stamp, digest, file_digest, stat_stamp
 from builder.markdown.cache import ParseCache, write_pack
 from builder.model import ParsedBody, PostMeta
@@ -60,11 +60,13 @@ def parse_one(
     """Parse one post; a mistake in it is returned, not raised, so all can be reported."""
     from builder.markdown.parser import parse_body
 
+    warnings: list[BuildWarning] = []
     try:
-        meta, body = parse_meta(source, config, layouts)
-        return meta, parse_body(body, source.path, meta.body_line)
+        meta, text = parse_meta(source, config, layouts, warnings.append)
+        body = parse_body(text, source.path, meta.body_line, warnings.append)
     except BuildError as error:
         return error
+    return meta, replace(body, warnings=tuple(sorted(set(warnings))))
 
 
 ParseResult = tuple[PostMeta, ParsedBody] | BuildError

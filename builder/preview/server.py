@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from builder.build import BuildOptions, BuildReport, BuildSession, build_site
 from builder.config import Config
-from builder.errors import BuildError, describe
+from builder.errors import BuildError, BuildWarning, describe
 from builder.figures.runner import WorkerPool
 from builder.preview.watch import EVERYTHING, ChangeSet, Watcher
 
@@ -53,6 +53,7 @@ class Preview:
         self.say = say
         self.build_number = 0
         self.error: str | None = None
+        self.warned: set[BuildWarning] = set()  # said after the last build: not said again
         self.clients: set[queue.Queue[str]] = set()
         self.lock = threading.Lock()
 
@@ -75,6 +76,10 @@ class Preview:
             self.broadcast(self.message())
             return None
         self.error = None
+        for warning in report.warnings:
+            if warning not in self.warned:
+                self.say(str(warning))
+        self.warned = set(report.warnings)
         written = report.write.written + report.write.removed
         if written:
             self.build_number += 1

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from builder.config import Config
-from builder.errors import BuildError
+from builder.errors import BuildError, Warn, ignore_warning
 from builder.fsutil import digest
 from builder.model import PostMeta
 from builder.sources.frontmatter import split_front_matter
@@ -82,8 +82,11 @@ def read_source(path: Path, root: Path) -> SourceFile:
     return SourceFile(rel, raw, digest(raw))
 
 
-def parse_meta(source: SourceFile, config: Config, layouts: frozenset[str]) -> tuple[PostMeta, str]:
-    """Validate front matter and file name; return the post's metadata and its Markdown body."""
+def parse_meta(
+    source: SourceFile, config: Config, layouts: frozenset[str], warn: Warn = ignore_warning
+) -> tuple[PostMeta, str]:
+    """Validate front matter and file name; return the post's metadata and its Markdown body.
+    What the post asks for that can be built around is passed to ``warn``, not raised."""
     data, lines, body, body_line = split_front_matter(source.text, source.path)
     fields = _Fields(data, lines, source.path)
     stem = Path(source.path).stem
