@@ -84,6 +84,8 @@ def setup_build_site(count: int) -> Tool:
     root = WORK / "build-site"
     discard(root)
     write_corpus(root / "posts", count)
+    # the same public address as Hugo's, so both write a feed and a sitemap
+    (root / "site.toml").write_text('base_url = "http://example.org/"\n')
     post = sorted((root / "posts").glob("*.md"))[count // 2]
     return Tool("build-site", root, [_tool("build-site"), "build", "-q"],
                 ("site", ".site.back", ".cache"), post)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from builder import __version__
-from builder.config import Config
+from builder.config import Config, url_warnings
 from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise_all
 from builder.figures.html import fill_placeholders
 from builder.figures.runner import WorkerPool
@@ -115,6 +115,7 @@ def build_site(
             session.writer = writer
         report.write = writer.write(outputs + figures.outputs + assets, options.jobs)
         clock.lap("write")
+        warn_all(url_warnings(config))  # said once the site is written without them
     return report
 
 

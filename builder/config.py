@@ -11,12 +11,13 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from builder.errors import BuildError
+from builder.errors import BuildError, BuildWarning
 
 CONFIG_FILE = "site.toml"
+_URL_SAFE = "/%:@!$&'()*+,;=~"  # what stays as it is when a path is made a URI (RFC 3986)
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js"
 
 
@@ -49,6 +50,9 @@ class Config:
     per_page: int = 10
     feed_limit: int = 20
     figures: FigureSettings = field(default_factory=FigureSettings)
+    # Not a site.toml key: the preview serves the site at "/" whatever base_url's path is,
+    # while feeds, sitemaps and canonical links keep the public URL.
+    links_at_root: bool = False
 
     @property
     def posts_path(self) -> Path:
@@ -63,14 +67,21 @@ class Config:
         return ZoneInfo(self.timezone)
 
     @property
-    def base_path(self) -> str:
-        """The URL path the site lives under, always ending in ``/`` (``/blog/`` or ``/``)."""
+    def public_path(self) -> str:
+        """The URL path the site is published under, ending in ``/`` (``/blog/`` or ``/``)."""
         path = urlsplit(self.base_url).path if self.base_url else "/"
         return path.rstrip("/") + "/"
 
     @property
+    def base_path(self) -> str:
+        """The URL path links start with: the public one, or ``/`` in the preview."""
+        return "/" if self.links_at_root else self.public_path
+
+    @property
     def absolute_base(self) -> str:
-        """Scheme and host for feeds and sitemaps, which need absolute URLs ("" when unknown)."""
+        """Scheme and host of the public site ("" when ``base_url`` does not say them).
+        Feeds, sitemaps and canonical links are written only when it is known: a relative
+        Atom id or sitemap location is invalid, and worse than none."""
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
@@ -79,10 +90,12 @@ class Config:
         return self.base_path + path.lstrip("/")
 
     def absolute_url(self, path: str) -> str:
-        return self.absolute_base + self.url(path)
+        """The public URL of a site-relative path; only meaningful with an ``absolute_base``."""
+        return self.absolute_base + quote(self.public_path + path.lstrip("/"), safe=_URL_SAFE)
 
 
-_TYPES: dict[str, Any] = {f.name: f.type for f in fields(Config)}
+_NOT_KEYS = frozenset({"root", "links_at_root"})
+_TYPES: dict[str, Any] = {f.name: f.type for f in fields(Config) if f.name not in _NOT_KEYS}
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -145,12 +158,12 @@ def load_config(root: Path, **overrides: Any) -> Config:
         if key == "figures":
             values["figures"] = _figure_settings(value, text, CONFIG_FILE)
             continue
-        if key not in _TYPES or key == "root":
+        if key not in _TYPES:
             raise BuildError(
                 f"unknown key '{key}' in {CONFIG_FILE}",
                 CONFIG_FILE,
                 _line_of(text, key),
-                hint="known keys: " + ", ".join(sorted(set(_TYPES) - {"root"})),
+                hint="known keys: " + ", ".join(sorted(_TYPES)),
             )
         expected = {"str": str, "int": int}.get(str(_TYPES[key]), str)
         _check_value(key, value, expected, text, CONFIG_FILE)
@@ -189,5 +202,27 @@ def _validate(config: Config, text: str) -> None:
             CONFIG_FILE, _line_of(text, "posts_dir"),
         )
     parts = urlsplit(config.base_url)
-    if config.base_url and (parts.query or parts.fragment or ".." in parts.path.split("/")):
-        raise BuildError(f"bad base_url '{config.base_url}'", CONFIG_FILE)
+    public = parts.scheme in ("http", "https") and parts.netloc
+    path_only = not parts.scheme and not parts.netloc and config.base_url.startswith("/")
+    if config.base_url and (parts.query or parts.fragment or ".." in parts.path.split("/")
+                            or not (public or path_only)):
+        raise BuildError(
+            f"bad base_url '{config.base_url}'", CONFIG_FILE, _line_of(text, "base_url"),
+            hint="give the public address, 'https://example.org/blog/', or a path, '/blog/'",
+        )
+
+
+def url_warnings(config: Config) -> list[BuildWarning]:
+    """Without an absolute ``base_url`` the feed, the sitemap and canonical links are left
+    out (relative ones are invalid); say so on every build, as Quarto does for its feeds."""
+    if config.absolute_base:
+        return []
+    path = config.root / CONFIG_FILE
+    text = path.read_text(encoding="utf-8-sig", errors="replace") if path.is_file() else ""
+    what = f"base_url '{config.base_url}' has no scheme and host" if config.base_url \
+        else "no base_url"
+    return [BuildWarning(
+        CONFIG_FILE if text else None, _line_of(text, "base_url"),
+        f"{what}: feed.xml and sitemap.xml are not written and pages have no canonical link",
+        'set base_url = "https://example.org/" in site.toml, or build with --base-url',
+    )]

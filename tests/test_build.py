@@ -58,7 +58,7 @@ def test_pages_listings_tags_archive_feed_sitemap(project: Project) -> None:
 
 
 def test_feed_is_capped(project: Project) -> None:
-    project.write("site.toml", "feed_limit = 3\n")
+    project.write("site.toml", "feed_limit = 3\nbase_url = \"https://ex.org/\"\n")
     make_posts(project, 6)
     project.build()
     feed = ET.fromstring(project.page("feed.xml"))
@@ -66,6 +66,7 @@ def test_feed_is_capped(project: Project) -> None:
 
 
 def test_titles_are_escaped_everywhere(project: Project) -> None:
+    project.write("site.toml", 'base_url = "https://ex.org/"\n')
     project.post("2020-01-01-x.md", """
         ---
         title: "<script>alert(1)</script> & co"
@@ -181,6 +182,7 @@ def changed_files(project: Project, action) -> set[str]:
 
 
 def test_prose_edit_rewrites_only_what_shows_it(project: Project) -> None:
+    project.write("site.toml", 'base_url = "https://ex.org/"\n')
     make_posts(project, 3)
     project.build()
     post = project.root / "posts/2020-01-02-post-1.md"
@@ -368,6 +370,7 @@ def test_lost_parse_pack_is_parsed_and_packed_again(project: Project) -> None:
 
 def test_warnings_print_on_every_build_and_never_fail_it(project: Project) -> None:
     """A warning is one line naming file and line; a cached parse still reports it."""
+    project.write("site.toml", 'base_url = "https://ex.org/"\n')
     project.post("2020-01-01-v.md", """
         ---
         title: Video

@@ -120,7 +120,7 @@ def test_types_caching_folders_and_injection(server: Server, project: Project) -
     assert server.request("/static/style.css")[1]["content-type"].startswith("text/css")
     assert server.request("/__build-site/preview.js")[1]["content-type"].startswith(
         "text/javascript")
-    assert server.request("/feed.xml")[1]["content-type"].startswith("application/xml")
+    assert server.request("/robots.txt")[1]["content-type"].startswith("text/plain")
     assert server.request("/", method="HEAD")[0] == 200
 
 
@@ -151,6 +151,22 @@ def test_ctrl_c_stops_cleanly_without_orphans(project: Project) -> None:
         assert not Path(f"/proc/{pid}").exists() or \
             "builder.figures.worker" not in Path(f"/proc/{pid}/cmdline").read_text()
     assert not list(project.root.glob(".cache/.preview.tmp-*"))
+
+
+def test_preview_links_at_its_root_but_the_feed_keeps_the_public_address(
+        project: Project) -> None:
+    project.write("site.toml", 'base_url = "https://ex.org/blog/"\n')
+    project.post("2020-01-01-plain.md", "---\ntitle: Plain\n---\nText.\n")
+    running = Server(project)
+    try:
+        home = running.request("/")[2].decode()
+        assert 'href="/2020/01/01/plain/"' in home and 'href="/feed.xml"' in home
+        assert '<link rel="canonical" href="https://ex.org/blog/">' in home
+        feed = running.request("/feed.xml")[2].decode()
+        assert "<id>https://ex.org/blog/2020/01/01/plain/</id>" in feed
+    finally:
+        log = running.stop()
+    assert "warning" not in log
 
 
 # --- what the author sees ---------------------------------------------------------------

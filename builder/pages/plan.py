@@ -77,11 +77,14 @@ def build_pages(
                             config.per_page, {"heading": f"Posts tagged “{spellings[tag]}”"})
     counts = [(spellings[t], len(v)) for t, v in sorted(by_tag.items())]
     outputs.append(Output("tags/index.html", _hash(base_key, "tags", counts),
-                          lambda: renderer.render("tags.html", tags=counts)))
+                          lambda: renderer.render("tags.html", tags=counts, page_url="tags/")))
     outputs.append(Output("404.html", _hash(base_key, "404"), lambda: renderer.render("404.html")))
-    outputs.append(_feed(config, renderer, base_key, dated[: config.feed_limit], figure_keys,
-                         updated))
-    outputs.append(_sitemap(renderer, base_key, posts, by_tag))
+    outputs.append(Output("robots.txt", _hash(base_key, "robots"),
+                          lambda: renderer.render("robots.txt")))
+    if config.absolute_base:  # without it, Atom ids and sitemap locations would be invalid
+        outputs.append(_feed(config, renderer, base_key, dated[: config.feed_limit],
+                             figure_keys, updated))
+        outputs.append(_sitemap(renderer, base_key, posts, by_tag))
     return outputs
 
 
@@ -92,6 +95,7 @@ def _post_page(
         excerpt = Markup(post.body.excerpt).striptags()
         return renderer.render(
             f"{post.meta.layout}.html",
+            page_url=post.meta.url,
             post=post.meta,
             content=Markup(post.html()),
             has_math=post.body.has_math or post.meta.use_math,
@@ -128,7 +132,7 @@ def _listed_digest(meta: PostMeta, excerpt: str, parse_key: str) -> str:
 def _listed(config: Config, meta: PostMeta, excerpt: str, parse_key: str) -> dict[str, Any]:
     """``listing_item``, made once per post for all the listings that show it. The parse key
     fixes the post's fields; the site's URL settings are part of the key too."""
-    return _remembered(_ITEMS, (parse_key, config.base_url),
+    return _remembered(_ITEMS, (parse_key, config.base_path),
                        lambda: listing_item(config, meta, excerpt))
 
 
@@ -150,12 +154,12 @@ def _listing(
                  for meta, excerpt, parse_key in page_items]
         key = _hash(base_key, template, url, pager, shown, extra)
 
-        def produce(pager: dict = pager, page_items: list = page_items) -> bytes:
+        def produce(pager: dict = pager, page_items: list = page_items, url: str = url) -> bytes:
             listed = [_listed(config, meta, excerpt, parse_key)
                       for meta, excerpt, parse_key in page_items]
             has_math = any('class="math"' in excerpt for _, excerpt, _ in page_items)
             return renderer.render(template, posts=listed, pager=pager, has_math=has_math,
-                                   **extra)
+                                   page_url=url, **extra)
 
         outputs.append(Output(url + "index.html", key, produce))
     return outputs

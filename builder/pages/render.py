@@ -89,7 +89,8 @@ class Renderer:
         config = self.config
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config)]),
-            autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+            autoescape=jinja2.select_autoescape(["html", "xml"], disabled_extensions=["txt"],
+                                                default=True),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,
@@ -116,6 +117,9 @@ class Renderer:
                 "author": config.author,
                 "description": config.description,
                 "language": config.language,
+                # the public address, "" when base_url does not give one: then no feed,
+                # sitemap or canonical link is written (see config.url_warnings)
+                "url": config.absolute_url("") if config.absolute_base else "",
             },
             url=config.url,
             absolute_url=config.absolute_url,
@@ -124,6 +128,7 @@ class Renderer:
             mathjax_src=mathjax_src,
             mathjax_fonts=fonts,
             has_math=False,
+            page_url=None,  # the page's own site-relative URL, for its canonical link
         )
         return env
 

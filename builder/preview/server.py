@@ -280,7 +280,7 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
           say: Callable[[str], None], ready: Callable[[str], None] | None = None) -> None:
     """Build, serve and rebuild on change until interrupted (Ctrl-C)."""
     output = config.root / ".cache" / "preview"
-    config = replace(config, output_dir=str(output), base_url="")
+    config = replace(config, output_dir=str(output), links_at_root=True)
     pool = WorkerPool(jobs, config.figures.memory_limit_mb, config.root)
     session = BuildSession()
     options = BuildOptions(drafts=drafts, jobs=jobs, pool=pool, session=session)
