@@ -134,7 +134,8 @@ def collect_posts(config: Config, options: BuildOptions) -> tuple[list[Parsed], 
         if session:
             session.parse_cache = cache
     paths = find_posts(config)
-    with ParseWorkers(options.jobs, expected=len(paths) if cache.empty() else 0) as workers:
+    with ParseWorkers(options.jobs, len(paths) if cache.empty() else 0,
+                      config.markdown) as workers:
         sources, errors = read_sources(paths, config.root, session.sources if session else None)
         parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, workers)
     cache.keep({key for key, _, _ in parsed})

@@ -47,6 +47,8 @@ class Config:
     permalink: str = "/{year}/{month}/{day}/{slug}/"
     timezone: str = "UTC"
     mathjax: str = "local"
+    dialect: str = "pandoc"  # how Markdown math is read: "pandoc" or "kramdown" (Jekyll's)
+    inline_dollars: bool = True  # kramdown dialect: whether the blog's MathJax reads $...$
     per_page: int = 10
     feed_limit: int = 20
     figures: FigureSettings = field(default_factory=FigureSettings)
@@ -61,6 +63,11 @@ class Config:
     @property
     def output_path(self) -> Path:
         return (self.root / self.output_dir).resolve()
+
+    @property
+    def markdown(self) -> tuple[str, bool]:
+        """What the Markdown parser is made for: the math dialect and ``$...$`` math."""
+        return self.dialect, self.inline_dollars or self.dialect == "pandoc"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -165,7 +172,7 @@ def load_config(root: Path, **overrides: Any) -> Config:
                 _line_of(text, key),
                 hint="known keys: " + ", ".join(sorted(_TYPES)),
             )
-        expected = {"str": str, "int": int}.get(str(_TYPES[key]), str)
+        expected = {"str": str, "int": int, "bool": bool}.get(str(_TYPES[key]), str)
         _check_value(key, value, expected, text, CONFIG_FILE)
         values[key] = value
     config = Config(root=root, **values)
@@ -188,6 +195,11 @@ def _validate(config: Config, text: str) -> None:
             "'permalink' must start with '/' and contain {slug}",
             CONFIG_FILE,
             _line_of(text, "permalink"),
+        )
+    if config.dialect not in ("pandoc", "kramdown"):
+        raise BuildError(
+            f"'dialect' must be 'pandoc' or 'kramdown', not '{config.dialect}'", CONFIG_FILE,
+            _line_of(text, "dialect"),
         )
     if config.mathjax not in ("local", "cdn") and not config.mathjax.startswith(
         ("https://", "http://", "/")

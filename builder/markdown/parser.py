@@ -29,6 +29,7 @@ from builder.errors import BuildError, BuildWarning, Warn, ignore_warning
 from builder.figures.html import PLACEHOLDER, figure_numbers
 from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
+from builder.markdown.kramdown_math import UNCLOSED, kramdown_math_plugin
 from builder.model import FigureBlock, Heading, ParsedBody
 
 _FIG_REF = re.compile(r"@(fig-[A-Za-z0-9_-]*[A-Za-z0-9])")
@@ -44,17 +45,25 @@ _MATH_TOKENS = {
 }
 
 
+DIALECTS = ("pandoc", "kramdown")
+
+
 @functools.cache
-def make_markdown() -> MarkdownIt:
-    """The one configured parser; built once per process because building it is not free."""
+def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
+    """The configured parser of a math dialect (see the module docstring of
+    ``kramdown_math``); built once per process because building it is not free.
+    ``dollars``: whether ``$...$`` is inline math (always, in the Pandoc dialect)."""
     md = MarkdownIt("commonmark", {"html": True, "highlight": highlight})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    md.use(texmath_plugin, delimiters="brackets")  # \( \) and \[ \]
-    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    if dialect == "kramdown":
+        md.use(kramdown_math_plugin, dollars=dollars)
+    else:
+        md.use(texmath_plugin, delimiters="brackets")  # \( \) and \[ \]
+        md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+        md.inline.ruler.before("escape", "math_inline_brackets", _display_brackets_rule)
     md.block.ruler.before("blockquote", "amsmath", _amsmath_rule, {"alt": _AMSMATH_ALT})
     md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#")
-    md.inline.ruler.before("escape", "math_inline_brackets", _display_brackets_rule)
     md.inline.ruler.push("figure_ref", _figure_ref_rule)
     md.core.ruler.after("block", "figure_blocks", _collect_figure_blocks)
     md.core.ruler.push("checks", _check_inline)
@@ -66,10 +75,11 @@ def make_markdown() -> MarkdownIt:
     return md
 
 
-def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning) -> ParsedBody:
+def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning,
+               dialect: str = "pandoc", dollars: bool = True) -> ParsedBody:
     """Render a post's Markdown body; ``body_line`` maps token lines back to file lines.
     Rules that meet something they can only build around call ``warn_at``."""
-    md = make_markdown()
+    md = make_markdown(dialect, dollars)
     env: dict[str, Any] = {"path": path, "body_line": body_line, "blocks": [], "lines": None,
                            "warn": warn}
     env["lines"] = body.split("\n")
@@ -280,6 +290,9 @@ def _check_inline(state: StateCore) -> None:
                 raise BuildError(
                     "display math opened here with $$ is never closed", env["path"], line
                 )
+            elif child.type == UNCLOSED:  # kramdown shows it as text: Jekyll built it so
+                warn_at(env, line - env["body_line"], "math opened here with $$ is never "
+                        "closed in its paragraph: shown as text, as kramdown does")
 
 
 def _render_math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

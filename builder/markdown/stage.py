@@ -50,7 +50,7 @@ def parser_fingerprint() -> str:
 
 def parse_key(source: SourceFile, config: Config, layouts: frozenset[str]) -> str:
     parts = (parser_fingerprint(), source.path, source.digest, config.permalink,
-             config.timezone, ",".join(sorted(layouts)))
+             config.timezone, repr(config.markdown), ",".join(sorted(layouts)))
     return digest("\0".join(parts).encode())
 
 
@@ -63,7 +63,8 @@ def parse_one(
     warnings: list[BuildWarning] = []
     try:
         meta, text = parse_meta(source, config, layouts, warnings.append)
-        body = parse_body(text, source.path, meta.body_line, warnings.append)
+        body = parse_body(text, source.path, meta.body_line, warnings.append,
+                          *config.markdown)
     except BuildError as error:
         return error
     return meta, replace(body, warnings=tuple(sorted(set(warnings))))
@@ -90,10 +91,10 @@ def _parse_batch(
             for result in results], places
 
 
-def _warm_up() -> None:
+def _warm_up(markdown: tuple[str, bool]) -> None:
     from builder.markdown.parser import make_markdown
 
-    make_markdown()
+    make_markdown(*markdown)
 
 
 class ParseWorkers:
@@ -102,12 +103,13 @@ class ParseWorkers:
     the sources, so that the workers' start-up (forking, importing the Markdown parser)
     overlaps the reading instead of following it."""
 
-    def __init__(self, jobs: int, expected: int = 0) -> None:
+    def __init__(self, jobs: int, expected: int = 0,
+                 markdown: tuple[str, bool] = ("pandoc", True)) -> None:
         self.jobs = jobs
         self.pool: ProcessPoolExecutor | None = None
         if self.worth_it(expected):
             for _ in range(jobs):
-                self.get().submit(_warm_up)
+                self.get().submit(_warm_up, markdown)
 
     def worth_it(self, count: int) -> bool:
         return count >= _POOL_THRESHOLD and self.jobs > 1
