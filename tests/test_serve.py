@@ -141,8 +141,11 @@ def test_garbage_requests_get_4xx_and_the_server_lives(server: Server) -> None:
 def test_ctrl_c_stops_cleanly_without_orphans(project: Project) -> None:
     project.post("2020-01-01-live.md", POST.format(n=1))
     running = Server(project)
-    workers = subprocess.run(["pgrep", "-f", "builder.figures.worker"], capture_output=True,
+    # Only this server's workers: other builds on the machine run workers of their own.
+    workers = subprocess.run(["pgrep", "-f", "-P", str(running.process.pid),
+                              "builder.figures.worker"], capture_output=True,
                              text=True).stdout.split()
+    assert workers, "the server keeps warm figure workers"
     stderr = running.stop()
     assert running.process.returncode == 0, stderr
     assert "stopping" in stderr
