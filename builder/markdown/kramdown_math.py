@@ -146,24 +146,31 @@ def _double_dollars(state: StateInline, silent: bool) -> bool:
 # --- what MathJax finds in kramdown's output -------------------------------------------
 
 
-def _single_dollar(state: StateInline, silent: bool) -> bool:
-    """``$...$`` with Pandoc's guards against prose dollars: a non-space after the opening
-    and before the closing ``$``, no digit right after it (``$5 and $10`` stays prose)."""
-    src, pos, end = state.src, state.pos, state.posMax
-    if src[pos] != "$" or pos + 1 >= end or src[pos + 1] in "$ \t\n":
-        return False
-    close = pos + 1
+def dollar_close(src: str, start: int, end: int) -> int:
+    """Where inline math opened by the ``$`` before ``start`` closes, or -1, by Pandoc's
+    guards against prose dollars: a non-space after the opening and before the closing
+    ``$``, no digit right after it (``$5 and $10`` stays prose), ``\\$`` is a dollar."""
+    if start >= end or src[start] in "$ \t\n":
+        return -1
+    close = start
     while True:
         close = src.find("$", close + 1, end)
-        if close < 0:
-            return False
-        if src[close - 1] == "\\" or src[close - 1] in " \t\n":
+        if close < 0 or src.startswith("$$", close):
+            return -1
+        if src[close - 1] in " \t\n\\":
             continue
-        if src.startswith("$$", close):
-            return False
         if close + 1 < end and src[close + 1].isdigit():
             continue
-        break
+        return close
+
+
+def _single_dollar(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    if src[pos] != "$":
+        return False
+    close = dollar_close(src, pos + 1, state.posMax)
+    if close < 0:
+        return False
     if not silent:
         token = state.push("math_inline", "math", 0)
         token.content = kramdown_unescape(src[pos + 1 : close])

@@ -29,6 +29,7 @@ from builder.errors import BuildError, BuildWarning, Warn, ignore_warning
 from builder.figures.html import PLACEHOLDER, figure_numbers
 from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
+from builder.markdown.html_math import html_math_plugin
 from builder.markdown.kramdown_math import UNCLOSED, kramdown_math_plugin
 from builder.model import FigureBlock, Heading, ParsedBody
 
@@ -63,6 +64,7 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
         md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
         md.inline.ruler.before("escape", "math_inline_brackets", _display_brackets_rule)
     md.block.ruler.before("blockquote", "amsmath", _amsmath_rule, {"alt": _AMSMATH_ALT})
+    md.use(html_math_plugin, dollars=dollars, kramdown=dialect == "kramdown")
     md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#")
     md.inline.ruler.push("figure_ref", _figure_ref_rule)
     md.core.ruler.after("block", "figure_blocks", _collect_figure_blocks)
@@ -107,6 +109,8 @@ def warn_at(env: dict[str, Any], body_offset: int, message: str, hint: str | Non
 def _is_math(token: Token) -> bool:
     if token.type in _MATH_TOKENS:
         return True
+    if token.type == "html_block":  # formulas found in raw HTML (html_math)
+        return 'class="math' in token.content
     return any(child.type in _MATH_TOKENS for child in token.children or ())
 
 
