@@ -3,9 +3,9 @@
     python -m benchmarks.figures_build
 
 Runs, in one go: the baseline (the post's block code in one process, saving animations with
-``Animation.save(writer="pillow")``), then build-site cold, with nothing changed, after a
-prose edit and after editing one block; then each animation encoded both ways. Prints times,
-peak memory, sizes and ratios.
+``Animation.save(writer="pillow")``, all at the pixel density build-site draws: twice the
+dpi), then build-site cold, with nothing changed, after a prose edit and after editing one
+block; then each animation encoded both ways. Prints times, peak memory, sizes and ratios.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ import time
 from pathlib import Path
 
 from benchmarks.measure import best, discard, empty_trash, measure, precompile, row
+from builder.config import FigureSettings
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = Path(__file__).parent / ".work" / "flagship"
 POST = "posts/2016-11-27-cnns-from-an-image-processing-perspective.md"
+DPI = FigureSettings().dpi * FigureSettings().retina  # the pixels build-site draws
 
 BASELINE = '''
 import matplotlib
@@ -35,9 +37,9 @@ for name, code in BLOCKS:
     exec("\\n".join(lines[:-1]), namespace)
     value = eval(lines[-1], namespace)
     if isinstance(value, Animation):
-        value.save(name, writer="pillow", fps=1000 / value._interval)
+        value.save(name, writer="pillow", fps=1000 / value._interval, dpi={dpi})
     else:
-        plt.gcf().savefig(name.replace(".gif", ".png"))
+        plt.gcf().savefig(name.replace(".gif", ".png"), dpi={dpi})
     plt.close("all")
 '''
 
@@ -57,7 +59,7 @@ def _setup() -> None:
     for name in ("posts", "figures"):
         shutil.copytree(REPO / name, WORK / name)
     (WORK / "baseline").mkdir()
-    (WORK / "baseline" / "baseline.py").write_text(BASELINE.format(blocks=_blocks()))
+    (WORK / "baseline" / "baseline.py").write_text(BASELINE.format(blocks=_blocks(), dpi=DPI))
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -92,9 +94,9 @@ def gif_encoders() -> None:
             out = WORK / f"{way}-{name}"
             start = time.perf_counter()
             if way == "ours":
-                encode_gif(animation_frames(anim, 100, 10_000, 1), anim._interval, out)
+                encode_gif(animation_frames(anim, DPI, 10_000, 1), anim._interval, out)
             else:
-                anim.save(out, writer="pillow", fps=1000 / anim._interval)
+                anim.save(out, writer="pillow", fps=1000 / anim._interval, dpi=DPI)
             runs[way] = (time.perf_counter() - start, out.stat().st_size)
             plt.close("all")
         if runs:

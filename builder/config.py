@@ -32,6 +32,7 @@ class FigureSettings:
     max_frames: int = 1000
     dpi: int = 100
     retina: int = 2
+    quality: int = 80  # JPEG and WebP figures, 1-100
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def _figure_settings(table: Any, text: str, path: str) -> FigureSettings:
         _check_value(f"figures.{key}", value, expected, text, path)
         if value <= 0:
             raise BuildError(f"'figures.{key}' must be positive", path, _line_of(text, key))
+        if key == "quality" and value > 100:
+            raise BuildError("'figures.quality' must be at most 100", path, _line_of(text, key))
         values[key] = value
     return FigureSettings(**values)
 

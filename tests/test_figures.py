@@ -65,10 +65,13 @@ def test_outputs_png_svg_gif_text_and_numbering(project: Project) -> None:
     assert "FuncAnimation" not in page  # echo: false
     gif = image(project, "fig-anim.gif")
     assert gif.n_frames == 10 and gif.info["loop"] == 0 and gif.info["duration"] == 100
+    assert gif.size == (400, 200)  # drawn at 2x like the PNGs, shown at 1x
+    assert 'src="fig-anim.gif" alt="" width="200" height="100"' in page
     svg = (project.root / "site/2020/01/01/f/drawing.svg").read_text()
     assert svg.startswith("<?xml") and "<dc:date>" not in svg and "Matplotlib v" not in svg
     assert '<details class="cell-code"><summary>Code</summary>' in page
     assert image(project, "still.gif").n_frames == 1
+    assert image(project, "still.gif").size == (200, 200)
     assert "still.gif" not in page  # output: false: made, not shown
     assert "<span class=\"n\">parse</span>" in page  # eval: false: shown, not run
     assert image(project, "figure-6.png").size == (200, 200)
@@ -87,6 +90,83 @@ def test_same_bytes_across_processes(tmp_path) -> None:
         project.build(env={"PYTHONHASHSEED": seed})
         digests.append(project.snapshot())
     assert digests[0] == digests[1]
+
+
+PHOTO = [
+    "import numpy as np, matplotlib.pyplot as plt",
+    "fig = plt.figure(figsize=(3, 2)); plt.imshow(np.random.rand(40, 60), cmap='magma', interpolation='bicubic')",
+    "plt.title('noise')",
+]
+
+
+def container_parts(data: bytes) -> list[str]:
+    """The chunks (PNG, WebP) or segment markers before the picture data (JPEG) of a file."""
+    parts = []
+    if data[:4] == b"RIFF":  # WebP: RIFF chunks after the 12-byte header
+        pos = 12
+        while pos < len(data):
+            size = int.from_bytes(data[pos + 4 : pos + 8], "little")
+            parts.append(data[pos : pos + 4].decode())
+            pos += 8 + size + (size & 1)
+    elif data[:2] == b"\xff\xd8":  # JPEG: segments up to the start of scan
+        pos = 2
+        while data[pos + 1] != 0xDA:
+            parts.append(f"{data[pos + 1]:02X}")
+            pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    else:  # PNG
+        pos = 8
+        while pos < len(data):
+            size = int.from_bytes(data[pos : pos + 4], "big")
+            parts.append(data[pos + 4 : pos + 8].decode())
+            pos += 12 + size
+    return parts
+
+
+def no_metadata(data: bytes) -> None:
+    """Nothing but the picture: no EXIF, XMP, ICC profile, text or comment."""
+    allowed = {"VP8 ", "VP8L", "E0", "DB", "C0", "C2", "C4", "DD", "IHDR", "PLTE", "IDAT",
+               "IEND", "pHYs"}  # E0: JPEG's JFIF header; DB, C*, DD: its tables and frame
+    assert set(container_parts(data)) <= allowed, container_parts(data)
+
+
+def test_jpeg_and_webp_for_photographs(project: Project) -> None:
+    project.post("2020-01-01-f.md", HEAD + fence("#| file: photo.webp", *PHOTO) + fence(
+        "#| format: jpeg", "#| label: fig-jpeg", *PHOTO) + fence(
+        "#| file: camera.JPG", *PHOTO) + fence(
+        "#| fig-format: jpeg", "#| label: fig-quarto-jpeg", *PHOTO) + fence(
+        "#| fig-format: png", "#| label: fig-quarto-png", *PHOTO) + fence(
+        "#| fig-format: retina", "#| label: fig-quarto-retina", *PHOTO))
+    project.build()
+    page = project.page("2020/01/01/f/index.html")
+    expected = {"photo.webp": ("WEBP", 2), "fig-jpeg.jpg": ("JPEG", 2),
+                "camera.JPG": ("JPEG", 2), "fig-quarto-jpeg.jpg": ("JPEG", 1),
+                "fig-quarto-png.png": ("PNG", 1), "fig-quarto-retina.png": ("PNG", 2)}
+    for name, (kind, scale) in expected.items():
+        picture = image(project, name)
+        assert picture.format == kind, name
+        assert picture.size == (300 * scale, 200 * scale), name  # Quarto: only retina is 2x
+        assert f'src="{name}" alt="" width="300" height="200"' in page
+        no_metadata((project.root / "site/2020/01/01/f" / name).read_bytes())
+    webp = (project.root / "site/2020/01/01/f/photo.webp").read_bytes()
+    assert webp[12:16] == b"VP8 "  # lossy, and no alpha channel for an opaque figure
+    png = (project.root / "site/2020/01/01/f/fig-quarto-retina.png").stat().st_size
+    assert len(webp) < png / 3  # a continuous-tone picture at the same size
+
+    # the site's quality setting is used (and re-runs the blocks)
+    project.write("site.toml", "[figures]\nquality = 30\n")
+    project.build()
+    assert len((project.root / "site/2020/01/01/f/photo.webp").read_bytes()) < len(webp)
+
+
+def test_compressed_figures_are_the_same_bytes_every_time(tmp_path) -> None:
+    made = []
+    for i in range(2):
+        project = Project(tmp_path / f"p{i}")
+        project.post("2020-01-01-f.md", HEAD + fence("#| file: a.webp", *PHOTO) + fence(
+            "#| file: b.jpg", *PHOTO))
+        project.build(env={"PYTHONHASHSEED": str(i)})
+        made.append(project.snapshot())
+    assert made[0] == made[1] and "2020/01/01/f/a.webp" in made[0]
 
 
 ERRORS = HEAD + "Prose.\n\n" + fence(
@@ -188,6 +268,12 @@ def test_floods_are_bounded(project: Project) -> None:
         (["#| file: /etc/x.png"], ":6: file '/etc/x.png' must be a plain file name"),
         (["#| file: x.txt"], ":6: file 'x.txt' must end in one of"),
         (["#| format: svg", "#| file: x.png"], ":7: file 'x.png' does not match format 'svg'"),
+        (["#| format: webp", "#| file: x.jpg"], ":7: file 'x.jpg' does not match format 'webp'"),
+        (["#| format: bmp"], ":6: format 'bmp' must be one of png, svg, gif, jpeg, webp"),
+        (["#| fig-format: pdf"], ":6: fig-format 'pdf' must be one of retina, png, jpeg, svg "
+                                 "(a PDF is not shown in a web page)"),
+        (["#| fig-format: jpeg", "#| file: x.png"], ":7: file 'x.png' does not match format 'jpeg'"),
+        (["#| fig-format: svg", "#| format: png"], ":6: fig-format 'svg' does not match format 'png'"),
         (["#| label: fig-a", "#| fig-cap: [a"], ":7: figure options:"),
     ],
 )

@@ -78,3 +78,41 @@ def test_transparent_figures_are_laid_on_white(tmp_path: Path) -> None:
     pixels = canvas_rgb(fig)
     assert pixels.shape == (20, 20, 3) and pixels.min() == 255  # an empty, clear figure
     plt.close(fig)
+
+
+def test_frames_decode_as_drawn_with_255_colours(tmp_path: Path) -> None:
+    """The palette keeps its 256th entry for 'unchanged': no pixel drawn ever takes it, so
+    none shows an older frame through (Pillow maps colours to the palette to within a few
+    levels: it looks colours up at 6 bits per channel)."""
+    rng = np.random.default_rng(1)
+    colours = rng.permutation(256)[:255, None].repeat(3, axis=1).astype(np.uint8)
+    first = colours[rng.integers(0, 255, size=(60, 80))]
+    frames = [first]
+    for k in range(1, 4):  # each frame changes a patch; the rest stays as it was
+        frame = frames[-1].copy()
+        frame[10 * k : 10 * k + 12, 5 * k : 5 * k + 30] = colours[-k]
+        frames.append(frame)
+    encode_gif(frames, 50, tmp_path / "exact.gif")
+    decoded = frames_of(tmp_path / "exact.gif")
+    assert len(decoded) == 4
+    for ours, drawn in zip(decoded, frames, strict=True):
+        assert np.abs(ours - drawn).max() <= 3
+
+
+def test_frames_are_kept_as_what_changed() -> None:
+    from builder.figures.gif import Frames
+
+    rng = np.random.default_rng(2)
+    background = rng.integers(0, 256, size=(300, 400, 3), dtype=np.uint8)
+    drawn, frames = [], Frames()
+    for k in range(20):  # a dot moving over a busy, still background; one frame repeated
+        frame = background.copy()
+        frame[100 + k : 110 + k, 10 * k : 10 * k + 10] = (255, 0, 0)
+        for _ in range(2 if k == 5 else 1):
+            drawn.append(frame)
+            frames.append(frame)
+    assert len(frames) == len(drawn) == 21
+    for kept, original in zip(frames, drawn, strict=True):
+        np.testing.assert_array_equal(kept, original)
+    stored = sum(change[2].nbytes for change in frames._changes if change)
+    assert stored < 20 * 11 * 20 * 3  # each change is at most 11 rows by 20 columns

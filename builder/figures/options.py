@@ -12,7 +12,13 @@ from builder.errors import BuildError
 from builder.sources.frontmatter import load_yaml
 
 FIGURE_INFO = "{python}"
-FORMATS = ("png", "svg", "gif")
+# What ``format`` and a ``file`` suffix may name; rasters are drawn at the site's ``retina``.
+FORMATS = ("png", "svg", "gif", "jpeg", "webp")
+_SUFFIXES = {"png": "png", "svg": "svg", "gif": "gif", "jpg": "jpeg", "jpeg": "jpeg",
+             "webp": "webp"}
+# Quarto's ``fig-format``, read as Quarto reads it: only ``retina`` is drawn at twice the dpi.
+FIG_FORMATS = {"retina": ("png", True), "png": ("png", False), "jpeg": ("jpeg", False),
+               "svg": ("svg", False)}
 _BOOL = (bool,)
 _NUMBER = (int, float)
 OPTIONS: dict[str, tuple[type, ...]] = {
@@ -29,6 +35,7 @@ OPTIONS: dict[str, tuple[type, ...]] = {
     "fig-dpi": (int,),
     "file": (str,),
     "format": (str,),
+    "fig-format": (str,),
     "timeout": _NUMBER,
 }
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -80,6 +87,16 @@ def _check_names(options: dict[str, Any], lines: dict[str, int], path: str, firs
         raise BuildError(
             f"format '{fmt}' must be one of {', '.join(FORMATS)}", path, lines["format"]
         )
+    quarto = options.get("fig-format")
+    if quarto is not None:
+        if quarto not in FIG_FORMATS:
+            hint = " (a PDF is not shown in a web page)" if quarto == "pdf" else ""
+            raise BuildError(f"fig-format '{quarto}' must be one of "
+                             f"{', '.join(FIG_FORMATS)}{hint}", path, lines["fig-format"])
+        if fmt is not None and fmt != FIG_FORMATS[quarto][0]:
+            raise BuildError(f"fig-format '{quarto}' does not match format '{fmt}'", path,
+                             lines["fig-format"])
+        fmt = FIG_FORMATS[quarto][0]
     name = options.get("file")
     if name is None:
         return
@@ -89,14 +106,31 @@ def _check_names(options: dict[str, Any], lines: dict[str, int], path: str, firs
             "(no '/', '..' or absolute path)", path, lines["file"],
         )
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix not in FORMATS:
+    if suffix not in _SUFFIXES:
         raise BuildError(
-            f"file '{name}' must end in one of .{', .'.join(FORMATS)}", path, lines["file"]
+            f"file '{name}' must end in one of .{', .'.join(_SUFFIXES)}", path, lines["file"]
         )
-    if fmt is not None and fmt != suffix:
+    if fmt is not None and fmt != _SUFFIXES[suffix]:
         raise BuildError(
             f"file '{name}' does not match format '{fmt}'", path, lines["file"]
         )
+
+
+def image_format(options: dict[str, Any]) -> tuple[str, str, bool]:
+    """(format, file suffix, drawn at the site's retina factor) of a block's still images.
+
+    ``format`` wins, then Quarto's ``fig-format``, then the ``file`` suffix; PNG by default.
+    The options were checked by ``split_options``, so they agree with one another.
+    """
+    name = options.get("file", "")
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""  # as the author wrote it
+    fmt, retina = options.get("format"), True
+    if "fig-format" in options:
+        fmt, retina = FIG_FORMATS[options["fig-format"]]
+    fmt = fmt or _SUFFIXES.get(suffix.lower(), "png")
+    if _SUFFIXES.get(suffix.lower()) != fmt:
+        suffix = "jpg" if fmt == "jpeg" else fmt
+    return fmt, suffix, retina
 
 
 def output_name(block: dict[str, Any], number: int, ext: str) -> str:

@@ -27,9 +27,10 @@ from builder.fsutil import digest
 from builder.model import FigureBlock, FigureImage, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
 
-FIGURES_VERSION = "1"
+FIGURES_VERSION = "2"  # 2: GIFs drawn at the retina factor; JPEG and WebP
 # Options that change what a block's run produces (the others only change how it is shown).
-_RUN_OPTIONS = ("label", "file", "format", "fig-width", "fig-height", "fig-dpi", "error")
+_RUN_OPTIONS = ("label", "file", "format", "fig-format", "fig-width", "fig-height", "fig-dpi",
+                "error")
 
 
 @dataclass
@@ -176,7 +177,7 @@ def _job(config: Config, meta: PostMeta, blocks: list[FigureBlock]) -> Job:
         "post_path": str(post_path),
         "post_dir": str(post_path.parent),
         "settings": {
-            "dpi": settings.dpi, "retina": settings.retina,
+            "dpi": settings.dpi, "retina": settings.retina, "quality": settings.quality,
             "max_output_bytes": settings.max_output_bytes,
             "max_figures_per_block": settings.max_figures_per_block,
             "max_frames": settings.max_frames,

@@ -17,9 +17,12 @@ import random
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from builder.figures.options import output_name
+if TYPE_CHECKING:
+    from builder.figures.gif import Frames
+
+from builder.figures.options import image_format, output_name
 from builder.fsutil import file_digest
 
 _PROJECT_ROOT: Path = Path.cwd()
@@ -190,14 +193,17 @@ def _bound_names(code: str) -> set[str]:
 
 def _save_images(block: dict[str, Any], value: Any, namespace: dict[str, Any],
                  settings: dict[str, Any], out_dir: Path) -> list[dict[str, Any]]:
+    """Write every figure the block left open; sizes are CSS pixels (rasters are drawn at
+    ``retina`` times the dpi and shown at 1x, so they stay sharp on high-density screens)."""
     import matplotlib.pyplot as plt
 
     from builder.figures.gif import canvas_rgb, encode_gif
 
     options = block["options"]
     dpi = options.get("fig-dpi", settings["dpi"])
-    fmt = options.get("format") or (options["file"].rsplit(".", 1)[-1] if "file" in options
-                                    else "png")
+    fmt, suffix, sharp = image_format(options)
+    retina = settings["retina"]
+    scale = retina if sharp else 1
     animations = _animations(value, namespace, _bound_names(block["code"]))
     animated = {id(a._fig) for a in animations}
     figures = [plt.figure(n) for n in plt.get_fignums()]
@@ -209,45 +215,55 @@ def _save_images(block: dict[str, Any], value: Any, namespace: dict[str, Any],
     images = []
     for number, anim in enumerate(animations):
         name = output_name(block, len(images), "gif")
-        frames = animation_frames(anim, dpi, settings["max_frames"], number + 1)
+        frames = animation_frames(anim, dpi * retina, settings["max_frames"], number + 1)
         encode_gif(frames, anim._interval, out_dir / name)
-        height, width = frames[0].shape[:2]
-        images.append({"file": name, "width": width, "height": height, "frames": len(frames)})
+        height, width = frames.first.shape[:2]
+        images.append({"file": name, "width": width // retina, "height": height // retina,
+                       "frames": len(frames)})
     for fig in statics:
-        name = output_name(block, len(images), fmt)
+        name = output_name(block, len(images), suffix)
         path = out_dir / name
         if fmt == "gif":
-            fig.set_dpi(dpi)
+            fig.set_dpi(dpi * retina)
             frame = canvas_rgb(fig)
             encode_gif([frame], 100, path)
-            height, width = frame.shape[:2]
+            height, width = (n // retina for n in frame.shape[:2])
         elif fmt == "svg":
             fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None})
             width, height = (round(v * 72) for v in fig.get_size_inches())
         else:
-            retina = settings["retina"]
-            fig.savefig(path, format="png", dpi=dpi * retina, metadata={"Software": None})
+            fig.savefig(path, format=fmt, dpi=dpi * scale, **_raster_options(fmt, settings))
             from PIL import Image
 
             with Image.open(path) as image:
-                width, height = image.width // retina, image.height // retina
+                width, height = image.width // scale, image.height // scale
         images.append({"file": name, "width": width, "height": height, "frames": 1})
     return images
 
 
-def animation_frames(anim: Any, dpi: float, max_frames: int, number: int) -> list[Any]:
+def _raster_options(fmt: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """savefig arguments for same bytes on every run and no metadata (no software version)."""
+    if fmt == "png":
+        return {"metadata": {"Software": None}}
+    quality = settings["quality"]
+    if fmt == "jpeg":  # progressive: smaller for large pictures, and it shows while it loads
+        return {"pil_kwargs": {"quality": quality, "optimize": True, "progressive": True}}
+    return {"pil_kwargs": {"quality": quality, "method": 6}}  # webp: the slowest, smallest
+
+
+def animation_frames(anim: Any, dpi: float, max_frames: int, number: int) -> Frames:
     """Draw each frame once on the Agg canvas and keep its pixels.
 
     This is what ``Animation.save`` does, less its two costs per frame: the extra draw of
     ``draw_idle`` after every frame and a ``savefig`` round trip. The layout engine runs on
     the first frame only, then the axes stay put, so frames never jitter.
     """
-    from builder.figures.gif import canvas_rgb
+    from builder.figures.gif import Frames, canvas_rgb
 
     fig = anim._fig
     fig.set_dpi(dpi)
     anim._init_draw()
-    frames = []
+    frames = Frames()
     for data in anim.new_saved_frame_seq():
         if len(frames) >= max_frames:
             raise BlockError(f"animation {number} has more than {max_frames} frames "
