@@ -25,6 +25,8 @@ from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages.assets import asset_outputs, static_files
 from builder.pages.plan import PAGES_VERSION, SitePost, build_pages
 from builder.pages.render import Renderer, available_layouts, templates_digest
+from builder.pages.shadowed import drop_shadowed_files, drop_shadowed_pages
+from builder.sources.jekyll_files import site_warnings
 from builder.sources.posts import SourceFile, find_posts, read_source
 from builder.write import SiteWriter, WriteReport, check_output_dir, remove_stale_staging
 
@@ -83,6 +85,8 @@ def build_site(
         clock = _Clock(report)
 
         chosen, parse_cache, report.parsed = collect_posts(config, options)
+        chosen = drop_shadowed_pages(chosen, lambda w: warn_all([w]))
+        warn_all(site_warnings(config))
         report.posts = len(chosen)
         warn_all([w for _, _, body in chosen for w in body.warnings])
         clock.lap("parse")
@@ -113,6 +117,8 @@ def build_site(
         writer = session.writer if session and session.writer else SiteWriter(config, out)
         if session:
             session.writer = writer
+        taken = {output.path for output in outputs + figures.outputs}
+        assets = drop_shadowed_files(assets, taken, lambda w: warn_all([w]))
         report.write = writer.write(outputs + figures.outputs + assets, options.jobs)
         clock.lap("write")
         warn_all(url_warnings(config))  # said once the site is written without them
@@ -141,7 +147,8 @@ def collect_posts(config: Config, options: BuildOptions) -> tuple[list[Parsed], 
     cache.keep({key for key, _, _ in parsed})
     raise_all(errors + parse_errors)
     now = _now()
-    chosen = [p for p in parsed if options.drafts or _published(p[1], now)]
+    future = config.jekyll is not None and config.jekyll.future  # Jekyll's 'future: true'
+    chosen = [p for p in parsed if options.drafts or _published(p[1], now, future)]
     chosen.sort(key=lambda p: (p[1].date, p[1].source), reverse=True)
     _check_unique_urls([meta for _, meta, _ in chosen])
     return chosen, cache, fresh
@@ -179,8 +186,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _published(meta: PostMeta, now: datetime) -> bool:
-    return not meta.draft and meta.date <= now
+def _published(meta: PostMeta, now: datetime, future: bool = False) -> bool:
+    return not meta.draft and (future or meta.date <= now)
 
 
 def _updated(posts: list[SitePost]) -> datetime:

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from builder.errors import BuildError, BuildWarning
+from builder.sources.jekyll import JekyllSettings, config_file, read_jekyll_config
 
 CONFIG_FILE = "site.toml"
 _URL_SAFE = "/%:@!$&'()*+,;=~"  # what stays as it is when a path is made a URI (RFC 3986)
@@ -53,6 +54,8 @@ class Config:
     per_page: int = 10
     feed_limit: int = 20
     figures: FigureSettings = field(default_factory=FigureSettings)
+    # Not a site.toml key: what _config.yml says when the project is a Jekyll site.
+    jekyll: JekyllSettings | None = None
     # Not a site.toml key: the preview serves the site at "/" whatever base_url's path is,
     # while feeds, sitemaps and canonical links keep the public URL.
     links_at_root: bool = False
@@ -102,7 +105,7 @@ class Config:
         return self.absolute_base + quote(self.public_path + path.lstrip("/"), safe=_URL_SAFE)
 
 
-_NOT_KEYS = frozenset({"root", "links_at_root"})
+_NOT_KEYS = frozenset({"root", "links_at_root", "jekyll"})
 _TYPES: dict[str, Any] = {f.name: f.type for f in fields(Config) if f.name not in _NOT_KEYS}
 
 
@@ -164,6 +167,9 @@ def load_config(root: Path, **overrides: Any) -> Config:
                 f"invalid TOML: {exc}", CONFIG_FILE, int(line.group(1)) if line else None
             ) from None
     values: dict[str, Any] = {}
+    jekyll_file = config_file(root)
+    if jekyll_file is not None:  # a Jekyll site: its _config.yml first, site.toml overrides
+        values, values["jekyll"] = read_jekyll_config(root, jekyll_file)
     for key, value in data.items():
         if key == "figures":
             values["figures"] = _figure_settings(value, text, CONFIG_FILE)
@@ -188,12 +194,14 @@ def _validate(config: Config, text: str) -> None:
     try:
         config.tz  # noqa: B018 - constructing the zone is the validation
     except (ZoneInfoNotFoundError, ValueError):
-        raise BuildError(
-            f"unknown timezone '{config.timezone}'", CONFIG_FILE, _line_of(text, "timezone")
-        ) from None
+        line = _line_of(text, "timezone")
+        where = config.jekyll.config_file if config.jekyll and not line else CONFIG_FILE
+        raise BuildError(f"unknown timezone '{config.timezone}'", where, line) from None
     if config.per_page < 1 or config.feed_limit < 1:
         raise BuildError("'per_page' and 'feed_limit' must be at least 1", CONFIG_FILE)
-    if "{slug}" not in config.permalink or not config.permalink.startswith("/"):
+    if config.jekyll is not None:
+        pass  # a Jekyll permalink template: its placeholders are checked post by post
+    elif "{slug}" not in config.permalink or not config.permalink.startswith("/"):
         raise BuildError(
             "'permalink' must start with '/' and contain {slug}",
             CONFIG_FILE,
@@ -236,8 +244,12 @@ def url_warnings(config: Config) -> list[BuildWarning]:
     text = path.read_text(encoding="utf-8-sig", errors="replace") if path.is_file() else ""
     what = f"base_url '{config.base_url}' has no scheme and host" if config.base_url \
         else "no base_url"
+    hint = 'set base_url = "https://example.org/" in site.toml, or build with --base-url'
+    if config.jekyll is not None and not text:
+        hint = f"set url: https://example.org in {config.jekyll.config_file}, or build with " \
+            "--base-url"
     return [BuildWarning(
         CONFIG_FILE if text else None, _line_of(text, "base_url"),
         f"{what}: feed.xml and sitemap.xml are not written and pages have no canonical link",
-        'set base_url = "https://example.org/" in site.toml, or build with --base-url',
+        hint,
     )]

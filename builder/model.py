@@ -29,6 +29,8 @@ class PostMeta:
     layout: str
     use_math: bool
     body_line: int  # the file line on which the Markdown body starts (1-based)
+    categories: tuple[str, ...] = ()  # a Jekyll post's (its tags include them too)
+    dated: bool = True  # False for a page whose front matter gives no date
 
     @property
     def output_file(self) -> str:

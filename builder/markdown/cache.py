@@ -151,6 +151,7 @@ def _meta_to(meta: PostMeta) -> dict[str, Any]:
     data["date"] = meta.date.isoformat()
     data["updated"] = meta.updated.isoformat() if meta.updated else None
     data["tags"] = list(meta.tags)
+    data["categories"] = list(meta.categories)
     return data
 
 
@@ -159,6 +160,7 @@ def _meta_from(data: dict[str, Any]) -> PostMeta:
     values["date"] = datetime.fromisoformat(values["date"])
     values["updated"] = datetime.fromisoformat(values["updated"]) if values["updated"] else None
     values["tags"] = tuple(values["tags"])
+    values["categories"] = tuple(values.get("categories", ()))
     return PostMeta(**values)
 
 

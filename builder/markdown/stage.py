@@ -51,6 +51,10 @@ def parser_fingerprint() -> str:
 def parse_key(source: SourceFile, config: Config, layouts: frozenset[str]) -> str:
     parts = (parser_fingerprint(), source.path, source.digest, config.permalink,
              config.timezone, repr(config.markdown), ",".join(sorted(layouts)))
+    if config.jekyll is not None:
+        from builder.sources.jekyll_posts import jekyll_key
+
+        parts += jekyll_key(source, config)
     return digest("\0".join(parts).encode())
 
 
@@ -62,9 +66,14 @@ def parse_one(
 
     warnings: list[BuildWarning] = []
     try:
-        meta, text = parse_meta(source, config, layouts, warnings.append)
-        body = parse_body(text, source.path, meta.body_line, warnings.append,
-                          *config.markdown)
+        if config.jekyll is not None:
+            from builder.markdown.jekyll_docs import parse_jekyll
+
+            meta, body = parse_jekyll(source, config, layouts, warnings.append)
+        else:
+            meta, text = parse_meta(source, config, layouts, warnings.append)
+            body = parse_body(text, source.path, meta.body_line, warnings.append,
+                              *config.markdown)
     except BuildError as error:
         return error
     return meta, replace(body, warnings=tuple(sorted(set(warnings))))

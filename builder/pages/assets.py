@@ -50,6 +50,10 @@ def static_files(config: Config, need_mathjax: bool) -> dict[str, Path]:
         for part in _MATHJAX_PARTS:
             for path in _files_under(root / part):
                 files["static/mathjax/" + path.relative_to(root).as_posix()] = path
+    if config.jekyll is not None:  # a Jekyll site's own files, copied as Jekyll copies them
+        from builder.sources.jekyll_files import find_site_files
+
+        files.update(find_site_files(config).static)
     theme = THEME / "static"
     for path in _files_under(theme):
         files["static/" + path.relative_to(theme).as_posix()] = path

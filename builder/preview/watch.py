@@ -60,6 +60,8 @@ class ChangeSet:
             return None  # our own output: watching it would rebuild forever
         if text == CONFIG_FILE or text in self.extra:
             return text
+        if self.config.jekyll is not None:  # a Jekyll site: any file of it may be content
+            return None if rel.parts[0] == "_site" else text
         shared = min(len(rel.parts), len(self.posts))  # inside the posts folder, or above it
         if rel.parts[0] in WATCHED_FOLDERS or rel.parts[:shared] == self.posts[:shared]:
             return text
@@ -148,6 +150,8 @@ class Watcher:
 
     def _folders(self) -> list[tuple[Path, bool]]:
         root = self.changes.root
+        if self.changes.config.jekyll is not None:
+            return [(root, True)]
         return [(root, False)] + [
             (root / name, True) for name in (self.changes.config.posts_dir, *WATCHED_FOLDERS)
             if (root / name).is_dir()

@@ -53,7 +53,13 @@ class SourceFile:
 
 
 def find_posts(config: Config) -> list[Path]:
-    """Every post file, in a stable order; editor droppings and hidden files are not posts."""
+    """Every post file, in a stable order; editor droppings and hidden files are not posts.
+    In a Jekyll site: its posts, drafts and pages, found as Jekyll finds them."""
+    if config.jekyll is not None:
+        from builder.sources.jekyll_files import find_site_files
+
+        found = find_site_files(config)
+        return found.posts + found.pages
     folder = config.posts_path
     if not folder.is_dir():
         raise BuildError(

@@ -1,0 +1,78 @@
+"""A Jekyll document -> a parsed post, in Jekyll's order: front matter (defaults applied),
+Liquid, then Markdown in the site's math dialect (an ``.html`` document stays HTML, its
+math found as a page-wide MathJax finds it).
+
+The excerpt is Jekyll's: the text before the ``excerpt_separator`` (``\\n\\n``, the first
+block, unless the site or the post names another, such as ``<!--more-->``), rendered on its
+own with the link definitions it uses; the whole post when the separator is not there; or
+the front matter's ``excerpt``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from markdown_it.common.utils import escapeHtml
+
+from builder.config import Config
+from builder.errors import BuildError, Warn, ignore_warning
+from builder.markdown.html_math import typeset_html
+from builder.markdown.parser import parse_body
+from builder.model import ParsedBody, PostMeta
+from builder.sources.jekyll_posts import read_jekyll_source
+from builder.sources.posts import SourceFile
+
+_LINK_DEFINITION = re.compile(r"^ {0,3}(\[[^\]]+\])(:.+)$", re.MULTILINE)
+_RELATIVE = re.compile(r"""\b(src|href)=(["'])(?![a-zA-Z][a-zA-Z0-9+.-]*:|[/#?])([^"'/]+)""")
+
+
+def root_links(html: str, top_level: tuple[str, ...], base_path: str) -> str:
+    """Relative links into the site's top folders (``public/x.gif``, ``assets/y.png``) from a
+    post, which Jekyll published at a deeper address, point at the site's top: what the
+    author meant, and what their blog showed under a ``/:title`` permalink."""
+    names = set(top_level)
+
+    def rooted(match: re.Match[str]) -> str:
+        attribute, quote, first = match.groups()
+        if first.split("?")[0].split("#")[0] not in names:
+            return match.group()
+        return f"{attribute}={quote}{base_path}{first}"
+
+    return _RELATIVE.sub(rooted, html)
+
+
+def parse_jekyll(source: SourceFile, config: Config, layouts: frozenset[str],
+                 warn: Warn) -> tuple[PostMeta, ParsedBody]:
+    meta, body = _parse(source, config, layouts, warn)
+    settings = config.jekyll
+    assert settings is not None
+    return meta, replace(body, html=root_links(body.html, settings.top_level, config.base_path),
+                         excerpt=root_links(body.excerpt, settings.top_level, config.base_path))
+
+
+def _parse(source: SourceFile, config: Config, layouts: frozenset[str],
+           warn: Warn) -> tuple[PostMeta, ParsedBody]:
+    meta, doc = read_jekyll_source(source, config, layouts, warn)
+    text = doc.body
+    dialect, dollars = config.markdown
+    if doc.is_html:
+        html = typeset_html(text, dollars)
+        return meta, ParsedBody(html=html, excerpt="", has_math='class="math' in html,
+                                headings=(), blocks=())
+    body = parse_body(text, source.path, meta.body_line, warn, dialect, dollars)
+    given = doc.data.get("excerpt")
+    if isinstance(given, str) and given.strip():
+        return meta, replace(body, excerpt=f"<p>{escapeHtml(given.strip())}</p>")
+    head, found, tail = text.lstrip("\n").partition(doc.excerpt_separator)
+    if not found or not tail:
+        return meta, replace(body, excerpt=body.html.strip())
+    used = [m.group(1) + m.group(2) for m in _LINK_DEFINITION.finditer(tail)
+            if m.group(1) in head]
+    if used:
+        head += "\n\n" + "\n".join(used)
+    try:
+        excerpt = parse_body(head, source.path, meta.body_line, ignore_warning, dialect, dollars)
+    except BuildError:  # the separator cut a block in two: the first paragraph, then
+        return meta, body
+    return meta, replace(body, excerpt=excerpt.html.strip())
