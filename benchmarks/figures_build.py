@@ -76,8 +76,8 @@ def gif_encoders() -> None:
     import matplotlib.pyplot as plt
     from matplotlib.animation import Animation
 
+    from builder.figures.capture import animation_frames
     from builder.figures.gif import encode_gif
-    from builder.figures.worker import animation_frames
 
     sys.path.insert(0, str(WORK))
     total_ours = total_theirs = 0.0
@@ -94,7 +94,8 @@ def gif_encoders() -> None:
             out = WORK / f"{way}-{name}"
             start = time.perf_counter()
             if way == "ours":
-                encode_gif(animation_frames(anim, DPI, 10_000, 1), anim._interval, out)
+                encode_gif(animation_frames(anim, DPI, 10_000, 1, crop=False), anim._interval,
+                           out)
             else:
                 anim.save(out, writer="pillow", fps=1000 / anim._interval, dpi=DPI)
             runs[way] = (time.perf_counter() - start, out.stat().st_size)

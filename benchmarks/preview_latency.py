@@ -156,7 +156,7 @@ def _block_seconds(root: Path) -> float:
     code = ("import sys, time; sys.path.insert(0, sys.argv[1]);"
             "import matplotlib; matplotlib.use('Agg');"
             "from figures.convolution import animate_discrete, box;"
-            "from builder.figures.worker import animation_frames;"
+            "from builder.figures.capture import animation_frames;"
             "from builder.figures.gif import encode_gif;"
             "import tempfile, pathlib; t = time.perf_counter(); f = box(0, 1);"
             "a = animate_discrete(f, 2 * f);"

@@ -13,6 +13,7 @@ title: Checked
 
 ```{python}
 #| file: wave.png
+#| fig-crop: false
 import numpy as np, matplotlib.pyplot as plt
 plt.plot(np.sin(np.linspace(0, 6, 50) * SCALE))
 ```
@@ -43,7 +44,7 @@ def test_check_reports_errors_and_missing_images(project: Project) -> None:
         in result.stderr
     project.post("2020-01-01-c.md", POST)  # SCALE is undefined
     result = project.run("check", check=False)
-    assert "posts/2020-01-01-c.md:9: NameError: name 'SCALE' is not defined" in result.stderr
+    assert "posts/2020-01-01-c.md:10: NameError: name 'SCALE' is not defined" in result.stderr
 
 
 def test_check_catches_nondeterminism(project: Project) -> None:

@@ -31,6 +31,7 @@ def test_outputs_png_svg_gif_text_and_numbering(project: Project) -> None:
         '#| fig-alt: "A straight line."',
         "#| fig-width: 4",
         "#| fig-height: 2",
+        "#| fig-crop: false",
         "import matplotlib.pyplot as plt",
         "plt.plot([0, 1], [0, 1])",
         "plt.show()",
@@ -74,7 +75,8 @@ def test_outputs_png_svg_gif_text_and_numbering(project: Project) -> None:
     assert image(project, "still.gif").size == (200, 200)
     assert "still.gif" not in page  # output: false: made, not shown
     assert "<span class=\"n\">parse</span>" in page  # eval: false: shown, not run
-    assert image(project, "figure-6.png").size == (200, 200)
+    # an empty figure: its whole canvas plus the 0.1 in padding of a tight box, as in Jupyter
+    assert image(project, "figure-6.png").size == (220, 220)
     assert "Matplotlib" not in str(png.info)  # no software version in the PNG
 
 
@@ -251,7 +253,7 @@ def test_floods_are_bounded(project: Project) -> None:
         "FuncAnimation(fig, lambda i: None, frames=5000)",
     ))
     stderr = project.fail()
-    assert "posts/2020-01-01-f.md:7: animation 1 has more than 20 frames" in stderr
+    assert "posts/2020-01-01-f.md:11: animation 1 has more than 20 frames" in stderr  # its line
     project.post("2020-01-01-f.md", HEAD + fence("print('x' * 10_000_000)"))
     project.build()
     page = project.page("2020/01/01/f/index.html")

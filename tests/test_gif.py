@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from PIL import Image, ImageSequence
 
+from builder.figures.capture import animation_frames
 from builder.figures.gif import encode_gif
-from builder.figures.worker import animation_frames
 
 
 def make_animation() -> FuncAnimation:
@@ -39,7 +39,7 @@ def frames_of(path: Path) -> list[np.ndarray]:
 def test_frames_match_matplotlibs_writer(tmp_path: Path) -> None:
     ours, theirs = tmp_path / "ours.gif", tmp_path / "theirs.gif"
     anim = make_animation()
-    encode_gif(animation_frames(anim, 100, 1000, 1), anim._interval, ours)
+    encode_gif(animation_frames(anim, 100, 1000, 1, crop=False), anim._interval, ours)
     plt.close("all")
     make_animation().save(theirs, writer="pillow", fps=10)
     plt.close("all")

@@ -26,6 +26,7 @@ First paragraph {n}.
 ```{{python}}
 #| label: fig-live
 #| echo: false
+#| fig-crop: false  # the same size whatever is drawn: the swap keeps the scroll
 import matplotlib.pyplot as plt
 plt.figure(figsize=(2, 1)); plt.plot([0, {n}])
 ```

@@ -33,6 +33,7 @@ OPTIONS: dict[str, tuple[type, ...]] = {
     "fig-width": _NUMBER,
     "fig-height": _NUMBER,
     "fig-dpi": (int,),
+    "fig-crop": _BOOL,
     "file": (str,),
     "format": (str,),
     "fig-format": (str,),

@@ -27,9 +27,10 @@ from builder.fsutil import digest
 from builder.model import FigureBlock, FigureImage, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
 
-FIGURES_VERSION = "2"  # 2: GIFs drawn at the retina factor; JPEG and WebP
+FIGURES_VERSION = "3"  # 2: GIFs drawn at the retina factor; JPEG and WebP; 3: tight boxes
 # Options that change what a block's run produces (the others only change how it is shown).
 _RUN_OPTIONS = ("label", "file", "format", "fig-format", "fig-width", "fig-height", "fig-dpi",
+                "fig-crop",
                 "error")
 
 

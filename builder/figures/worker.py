@@ -1,4 +1,5 @@
-"""The worker process that runs authors' figure code: the only module importing matplotlib.
+"""The worker process that runs authors' figure code (with ``backend.py`` and ``capture.py``,
+the only modules importing matplotlib).
 
 It runs as ``python -m builder.figures.worker`` with standard input closed, a scratch folder
 as its working folder and a memory limit, and talks to the build over a private pipe. Each
@@ -17,12 +18,10 @@ import random
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from builder.figures.gif import Frames
-
-from builder.figures.options import image_format, output_name
+from builder.figures import capture
+from builder.figures.failures import BlockError
 from builder.fsutil import file_digest
 
 _PROJECT_ROOT: Path = Path.cwd()
@@ -57,13 +56,6 @@ class BoundedOutput(io.TextIOBase):
             out += f"\n[output truncated: {self.dropped} more characters were printed; " \
                    f"the limit is {self.limit}]"
         return out
-
-
-class BlockError(Exception):
-    def __init__(self, message: str, line: int | None, column: int | None = None,
-                 details: str = "") -> None:
-        super().__init__(message)
-        self.message, self.line, self.column, self.details = message, line, column, details
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -170,118 +162,37 @@ def _format_error(exc: BaseException, post: str) -> BlockError:
     return BlockError(message, line, details=details)
 
 
-def _animations(value: Any, namespace: dict[str, Any], names: set[str]) -> list[Any]:
+BACKEND = "module://builder.figures.backend"
+
+
+def _ignore(_: Any) -> None:
+    pass
+
+
+_on_animation: list[Any] = [_ignore]  # what to do with each Animation made: set per block
+
+
+def _install_hooks() -> None:
+    """Animations announce themselves (so one made and returned by a helper is found), and
+    texts with TeX note their line (so a drawing error names it)."""
     from matplotlib.animation import Animation
 
-    found = [value] if isinstance(value, Animation) else []
-    for name in sorted(names):
-        candidate = namespace.get(name)
-        if isinstance(candidate, Animation) and all(candidate is not a for a in found):
-            found.append(candidate)
-    return found
+    original = Animation.__init__
 
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        _on_animation[0](self)
 
-def _bound_names(code: str) -> set[str]:
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return set()
-    return {
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
-
-
-def _save_images(block: dict[str, Any], value: Any, namespace: dict[str, Any],
-                 settings: dict[str, Any], out_dir: Path) -> list[dict[str, Any]]:
-    """Write every figure the block left open; sizes are CSS pixels (rasters are drawn at
-    ``retina`` times the dpi and shown at 1x, so they stay sharp on high-density screens)."""
-    import matplotlib.pyplot as plt
-
-    from builder.figures.gif import canvas_rgb, encode_gif
-
-    options = block["options"]
-    dpi = options.get("fig-dpi", settings["dpi"])
-    fmt, suffix, sharp = image_format(options)
-    retina = settings["retina"]
-    scale = retina if sharp else 1
-    animations = _animations(value, namespace, _bound_names(block["code"]))
-    animated = {id(a._fig) for a in animations}
-    figures = [plt.figure(n) for n in plt.get_fignums()]
-    statics = [f for f in figures if id(f) not in animated]
-    total = len(animations) + len(statics)
-    if total > settings["max_figures_per_block"]:
-        raise BlockError(f"the block made {total} figures; the limit is "
-                         f"{settings['max_figures_per_block']} per block", None)
-    images = []
-    for number, anim in enumerate(animations):
-        name = output_name(block, len(images), "gif")
-        frames = animation_frames(anim, dpi * retina, settings["max_frames"], number + 1)
-        encode_gif(frames, anim._interval, out_dir / name)
-        height, width = frames.first.shape[:2]
-        images.append({"file": name, "width": width // retina, "height": height // retina,
-                       "frames": len(frames)})
-    for fig in statics:
-        name = output_name(block, len(images), suffix)
-        path = out_dir / name
-        if fmt == "gif":
-            fig.set_dpi(dpi * retina)
-            frame = canvas_rgb(fig)
-            encode_gif([frame], 100, path)
-            height, width = (n // retina for n in frame.shape[:2])
-        elif fmt == "svg":
-            fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None})
-            width, height = (round(v * 72) for v in fig.get_size_inches())
-        else:
-            fig.savefig(path, format=fmt, dpi=dpi * scale, **_raster_options(fmt, settings))
-            from PIL import Image
-
-            with Image.open(path) as image:
-                width, height = image.width // scale, image.height // scale
-        images.append({"file": name, "width": width, "height": height, "frames": 1})
-    return images
-
-
-def _raster_options(fmt: str, settings: dict[str, Any]) -> dict[str, Any]:
-    """savefig arguments for same bytes on every run and no metadata (no software version)."""
-    if fmt == "png":
-        return {"metadata": {"Software": None}}
-    quality = settings["quality"]
-    if fmt == "jpeg":  # progressive: smaller for large pictures, and it shows while it loads
-        return {"pil_kwargs": {"quality": quality, "optimize": True, "progressive": True}}
-    return {"pil_kwargs": {"quality": quality, "method": 6}}  # webp: the slowest, smallest
-
-
-def animation_frames(anim: Any, dpi: float, max_frames: int, number: int) -> Frames:
-    """Draw each frame once on the Agg canvas and keep its pixels.
-
-    This is what ``Animation.save`` does, less its two costs per frame: the extra draw of
-    ``draw_idle`` after every frame and a ``savefig`` round trip. The layout engine runs on
-    the first frame only, then the axes stay put, so frames never jitter.
-    """
-    from builder.figures.gif import Frames, canvas_rgb
-
-    fig = anim._fig
-    fig.set_dpi(dpi)
-    anim._init_draw()
-    frames = Frames()
-    for data in anim.new_saved_frame_seq():
-        if len(frames) >= max_frames:
-            raise BlockError(f"animation {number} has more than {max_frames} frames "
-                             "(the limit is set by 'figures.max_frames' in site.toml)", None)
-        anim._pre_draw(data, False)
-        anim._draw_frame(data)
-        frames.append(canvas_rgb(fig))
-        if len(frames) == 1:
-            fig.set_layout_engine("none")
-    if not frames:
-        raise BlockError(f"animation {number} has no frames", None)
-    return frames
+    Animation.__init__ = init  # type: ignore[method-assign]
+    capture.install_line_tracking()
 
 
 def run_job(job: dict[str, Any], send: Any) -> None:
     import matplotlib
     import matplotlib.pyplot as plt
     import numpy as np
+
+    from builder.figures import backend
 
     global _PROJECT_ROOT
     _PROJECT_ROOT = Path(job["root"]).resolve()
@@ -304,13 +215,20 @@ def run_job(job: dict[str, Any], send: Any) -> None:
         stdout = BoundedOutput(settings["max_output_bytes"])
         result: dict[str, Any] = {"index": block["index"], "images": [], "error": None}
         _reset_state(plt, matplotlib, np, block["index"], options)
+        folder = out_dir / str(block["index"])
+        folder.mkdir(parents=True, exist_ok=True)
+        images = capture.BlockImages(block, settings, folder, post)
+        backend.on_show, backend.on_new_figure = images.show, images.new_figure
+        _on_animation[0] = images.new_animation
+        capture.track_lines(post)
         old_out, old_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = stdout
         try:
             body, last = _compile(block["code"], post, block["code_line"])
             try:
                 exec(body, namespace)
-                value = eval(last, namespace) if last is not None else None
+                if last is not None:
+                    eval(last, namespace)
             except BlockError:
                 raise
             except BaseException as exc:
@@ -320,15 +238,22 @@ def run_job(job: dict[str, Any], send: Any) -> None:
             finally:
                 sys.stdout, sys.stderr = old_out, old_err
             if block["capture"]:
-                folder = out_dir / str(block["index"])
-                folder.mkdir(parents=True, exist_ok=True)
-                result["images"] = _save_images(block, value, namespace, settings, folder)
+                try:
+                    images.finish()
+                except BlockError:
+                    raise
+                except Exception as exc:  # the author's frame function, run to draw a frame
+                    raise _format_error(exc, post) from None
         except BlockError as error:
             sys.stdout, sys.stderr = old_out, old_err
             result["error"] = {"message": error.message, "line": error.line,
                                "column": error.column, "details": error.details}
         finally:
+            capture.track_lines(None)
+            backend.on_show = backend.on_new_figure = _ignore
+            _on_animation[0] = _ignore
             plt.close("all")
+        result["images"] = images.images
         result["stdout"] = stdout.text()
         result["deps"] = _dependencies(post)
         send(("done", result))
@@ -350,12 +275,14 @@ def main() -> None:
     _MEMORY_MB = memory_mb
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["MPLBACKEND"] = "Agg"  # for any Python the author's code starts
     import matplotlib
 
-    matplotlib.use("Agg", force=True)
+    matplotlib.use(BACKEND, force=True)
     import matplotlib.pyplot
     import numpy  # noqa: F401
+
+    _install_hooks()
 
     sys.addaudithook(_audit)
     incoming = Connection(read_fd, writable=False)
