@@ -105,7 +105,7 @@ def build_site(
         ]
         clock.lap("figures")
 
-        need_math = any(p.body.has_math or p.meta.use_math for p in site_posts)
+        need_math = any(p.has_math for p in site_posts)
         assets, versions = asset_outputs(static_files(config, need_math),
                                          options.session.assets if options.session else None)
         renderer = Renderer(config, versions)

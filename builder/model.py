@@ -87,16 +87,37 @@ class FigureImage:
     height: int
     frames: int
     digest: str
+    figure: bool = True  # a matplotlib figure (else an image a displayed object made)
+
+
+@dataclass(frozen=True)
+class CellOutput:
+    """One output of a block, in the order Jupyter shows them.
+
+    ``kind`` is ``stdout``, ``stderr``, ``warning`` (printed text), ``text`` (a value's plain
+    repr), ``html`` (a value's HTML, or its Markdown or math already rendered), ``image`` or
+    ``error`` (the traceback of a block declared ``error: true``)."""
+
+    kind: str
+    text: str = ""
+    image: FigureImage | None = None
+    result: bool = False  # the value of the block's last expression
 
 
 @dataclass(frozen=True)
 class FigureResult:
-    """What a figure block showed: images, printed text, and an error if it was allowed one."""
+    """What a figure block showed: its outputs, in order."""
 
     block: int
-    images: tuple[FigureImage, ...] = ()
-    stdout: str = ""
-    error: str | None = None  # the traceback of a block declared '#| error: true'
+    outputs: tuple[CellOutput, ...] = ()
+
+    @property
+    def images(self) -> tuple[FigureImage, ...]:
+        return tuple(o.image for o in self.outputs if o.image is not None)
+
+    @property
+    def has_math(self) -> bool:
+        return any(o.kind == "html" and 'class="math' in o.text for o in self.outputs)
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,92 @@ def test_a_drawing_error_at_show_names_the_text_too(project: Project) -> None:
                  "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
                  "ax.set_ylabel('$x^$')\nplt.show()\n```\n")
     assert "\nposts/2021-03-04-bad.md:7: ValueError: bad TeX in the text '$x^$'" in project.fail()
+
+
+def outputs(html: str) -> list[str]:
+    """The cells' outputs, in page order, as (class, text) with markup stripped."""
+    found = re.findall(r'<(?:pre|div) class="cell-output ([\w-]+)">(.*?)</(?:pre|div)>', html,
+                       re.S)
+    return [f"{kind}: {re.sub(r'<[^>]+>', '', text).strip()}" for kind, text in found]
+
+
+def cells(html: str) -> list[str]:
+    """Each figure block's HTML (up to the next block or the end of the post)."""
+    end = html.index('<nav class="post-nav">')
+    starts = [m.start() for m in re.finditer(r'<div class="cell"[ >]', html)]
+    return [html[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
+
+
+def test_the_last_value_is_shown_unless_silenced(site: Project) -> None:
+    html = page(site, "05", "shown-values")
+    blocks = cells(html)
+    assert outputs(blocks[0]) == ["cell-output-display: 2"]
+    assert outputs(blocks[1]) == outputs(blocks[2]) == []  # ';' silences, even 'total;'
+    assert outputs(blocks[3]) == ["cell-output-stdout: printed first"]  # None shows nothing
+    assert outputs(blocks[4]) == ["cell-output-display: &#x27;hello&#x27;"]
+    listed = outputs(blocks[5])[0]
+    assert listed.startswith("cell-output-display: [0,\n 1,") or "\n" in listed  # wrapped
+    assert outputs(blocks[6]) == ["cell-output-display: &lt;__main__.Point object at 0x…&gt;"]
+    assert outputs(blocks[7]) == [] and "Text(" not in blocks[7]  # plt.title's value
+    assert images(blocks[7]) == ["figure-8.png"]
+
+
+def test_a_dataframe_is_an_html_table(site: Project) -> None:
+    html = page(site, "06", "dataframe")
+    first = cells(html)[0]
+    assert '<div class="cell-output cell-output-display">' in first
+    assert '<table border="1" class="dataframe">' in first
+    assert "<th>kernel</th>" in first and "<td>gaussian</td>" in first
+    assert "<pre" not in first.split("</code></pre>", 1)[1]  # no text repr beside it
+    assert outputs(cells(html)[1])[0].startswith("cell-output-stdout: kernel  size  sum")
+
+
+def test_the_rich_display_protocol_in_order(site: Project) -> None:
+    html = page(site, "07", "rich-display")
+    shown = outputs(html)
+    assert shown[0] == "cell-output-stdout: first, printed"
+    assert shown[1] == "cell-output-display: second, HTML"
+    assert '<span class="badge">second, HTML</span>' in html
+    assert shown[2].startswith("cell-output-display: A bold note with math")
+    assert '<strong>bold</strong> note with math: <span class="math">\\(e^{i\\pi} + 1 = 0\\)' \
+        in html
+    assert shown[3] == "cell-output-stdout: then printed again"
+    assert images(html) == ["figure-1.svg"]  # the SVG, between the printed text and the math
+    svg = (site.root / "site/2021/03/07/rich-display/figure-1.svg").read_text()
+    assert "<circle" in svg
+    assert '<img src="figure-1.svg" alt="" width="40" height="40"' in html
+    assert shown[4] == "cell-output-display: \\(\\sum_{i=1}^{n} i = \\frac{n(n+1)}{2}\\)"
+    assert shown[5] == "cell-output-display: from a bundle"  # Markdown wins over plain text
+    assert shown[6] == "cell-output-display: the last value"
+    assert html.index("figure-1.svg") < html.rindex("\\sum_")  # after the code, in order
+    assert "<script" in html  # the page loads MathJax for the math the block displayed
+
+
+def test_ipython_display_objects(site: Project) -> None:
+    html = page(site, "08", "ipython-display")
+    first, second = cells(html)
+    assert "IPython.core.display" not in html
+    assert "Some <em>Markdown</em> from <code>IPython.display</code>." in first
+    assert "\\(\\displaystyle \\int_0^1 x\\,dx = \\tfrac{1}{2}\\)" in first
+    assert "<em>raw HTML</em>" in first
+    assert "\\(\\gamma\\)" in first
+    assert outputs(second) == ["cell-output-stdout: step 2 of 3"]
+
+
+def test_matplotlib_inline_magic_and_warnings(site: Project) -> None:
+    first, second = cells(page(site, "09", "magics-and-warnings"))
+    assert images(first) == ["figure-1.png"]
+    assert outputs(second) == [
+        "cell-output-stderr: posts/2021-03-09-magics-and-warnings.md:16: UserWarning: this is "
+        "deprecated\n  warnings.warn(&quot;this is deprecated&quot;)",
+        "cell-output-stdout: done",
+    ]
+
+
+def test_other_magics_name_their_line(project: Project) -> None:
+    project.post("2021-03-09-m.md", "---\ntitle: M\n---\n```{python}\nx = 1\n%run helper.py\n"
+                 "!pip install numpy\n```\n")
+    stderr = project.fail()
+    assert "\nposts/2021-03-09-m.md:6: IPython magic '%run' cannot run here: blocks are plain " \
+        "Python" in stderr
+    assert "SyntaxError" not in stderr

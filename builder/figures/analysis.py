@@ -13,11 +13,13 @@ import ast
 import builtins
 from collections.abc import Sequence
 
+from builder.figures.magics import python_source
 from builder.model import FigureBlock
 
 _BUILTINS = frozenset(dir(builtins))
 # Calls that change state every later block sees (styles, seeds, global settings).
-_STATEFUL = frozenset({"rc", "rcParams", "use", "seed", "set_printoptions", "setrecursionlimit"})
+_STATEFUL = frozenset({"rc", "rcParams", "use", "seed", "set_printoptions", "setrecursionlimit",
+                       "filterwarnings", "simplefilter", "set_option"})
 
 
 def _reads_and_binds(node: ast.AST) -> tuple[set[str], set[str], bool]:
@@ -52,7 +54,7 @@ def _reads_and_binds(node: ast.AST) -> tuple[set[str], set[str], bool]:
 def _names(code: str) -> tuple[set[str], set[str], bool] | None:
     """(names read that the block has not bound first, names bound, changes shared state)."""
     try:
-        tree = ast.parse(code)
+        tree = ast.parse(python_source(code)[0])  # '%matplotlib inline' read as 'pass'
     except SyntaxError:
         return None
     free: set[str] = set()

@@ -1,10 +1,11 @@
 """``.cache/figures/``: content-addressed images and one entry per block key.
 
-An entry lists the images a block made (by content hash), what it printed, and the project
-files it depended on with their hashes at run time. Images are stored under their own hash,
-so a truncated or corrupted file is caught by re-hashing it and the block simply runs again;
-nothing unverified is ever published. Writes go through a temporary name and a rename, so a
-crash or a second build at the same moment can't leave half an entry.
+An entry lists a block's outputs in order (images by content hash, printed text, displayed
+HTML and Markdown) and the project files it depended on with their hashes at run time.
+Images are stored under their own hash, so a truncated or corrupted file is caught by
+re-hashing it and the block simply runs again; nothing unverified is ever published. Writes
+go through a temporary name and a rename, so a crash or a second build at the same moment
+can't leave half an entry.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from typing import Any
 
 from builder.fsutil import atomic_write, file_digest
 from builder.fsutil import digest as content_digest
+
+
+def entry_images(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The image outputs an entry lists (each with ``file`` and ``digest``)."""
+    return [output for output in entry["outputs"] if output["type"] == "image"]
 
 
 class FigureCache:
@@ -45,7 +51,7 @@ class FigureCache:
             for rel, digest in entry["deps"].items():
                 if self.current_digest(rel) != digest:
                     return None, f"{rel} changed"
-            for image in entry["images"]:
+            for image in entry_images(entry):
                 if file_digest(self.object_path(image["digest"], image["file"])) \
                         != image["digest"]:
                     return None, f"its cached image {image['file']} was damaged"

@@ -139,14 +139,28 @@ def _raster_options(fmt: str, quality: int) -> dict[str, Any]:
 
 
 def _svg_size(path: Path) -> tuple[int, int]:
-    """The ``width`` and ``height`` matplotlib wrote into the SVG (in points)."""
+    """The ``width`` and ``height`` written into an SVG (points or pixels; 0 when absent)."""
     import re
 
-    head = path.read_bytes()[:2000].decode("utf-8", "replace")
-    size = [re.search(rf'<svg[^>]*\s{name}="([\d.]+)pt"', head) for name in ("width", "height")]
-    if not all(size):
-        return 0, 0
-    return tuple(round(float(m.group(1))) for m in size)  # type: ignore[return-value, union-attr]
+    head = path.read_bytes()[:4000].decode("utf-8", "replace")
+    tag = re.search(r"<svg\b[^>]*>", head)
+    sizes = [re.search(rf'\s{name}="([\d.]+)(?:pt|px)?"', tag.group(0)) if tag else None
+             for name in ("width", "height")]
+    return tuple(round(float(m.group(1))) if m else 0 for m in sizes)  # type: ignore[return-value]
+
+
+def _scaled(width: int, height: int, wanted_width: Any, wanted_height: Any) -> tuple[int, int]:
+    """The size a display's metadata asks for; one side given keeps the aspect ratio."""
+    try:
+        new_width = int(wanted_width) if wanted_width else 0
+        new_height = int(wanted_height) if wanted_height else 0
+    except (TypeError, ValueError):
+        return width, height
+    if new_width and not new_height and width:
+        new_height = round(height * new_width / width)
+    elif new_height and not new_width and height:
+        new_width = round(width * new_height / height)
+    return (new_width, new_height) if new_width else (width, height)
 
 
 def fix_box(fig: Any) -> Any:
@@ -232,6 +246,7 @@ class BlockImages:
         self.scale = self.retina if sharp else 1
         self.crop = options.get("fig-crop", True)
         self.images: list[dict[str, Any]] = []
+        self.outputs: list[dict[str, Any]] = []  # the block's outputs, images among them
         self.animations: list[Any] = []  # every Animation the block made, in order
 
     def new_figure(self, fig: Any) -> None:
@@ -294,4 +309,30 @@ class BlockImages:
             if from_post(exc, self.post):
                 raise  # the author's own code failed (an animation's frame function)
             raise drawing_error(exc, fig, anim, self.post) from None
+        self._append({**image, "figure": True})
+
+    def add_data(self, data: bytes, ext: str, metadata: dict[str, Any]) -> None:
+        """An image a displayed object made (``_repr_png_``...), shown at its own size or
+        at the ``width``/``height`` its display metadata asks for."""
+        self._check_limit(1)
+        path = self.folder / output_name(self.block, len(self.images), ext)
+        path.write_bytes(data)
+        width = height = 0
+        if ext == "svg":
+            width, height = _svg_size(path)
+        else:
+            from PIL import Image, UnidentifiedImageError
+
+            try:
+                with Image.open(path) as image:
+                    width, height = image.size
+            except (OSError, UnidentifiedImageError):
+                raise BlockError(f"a displayed object gave {ext.upper()} data that is not an "
+                                 "image", post_line()) from None
+        width, height = _scaled(width, height, metadata.get("width"), metadata.get("height"))
+        self._append({"file": path.name, "width": width, "height": height, "frames": 1,
+                      "figure": False})
+
+    def _append(self, image: dict[str, Any]) -> None:
         self.images.append(image)
+        self.outputs.append({"type": "image", **image})

@@ -15,23 +15,24 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from builder.config import Config
 from builder.errors import BuildError, BuildWarning
 from builder.figures.analysis import block_dependencies, job_groups
 from builder.figures.cache import FigureCache
+from builder.figures.outputs import results_and_outputs, stored_outputs
 from builder.figures.runner import Job, JobOutcome, WorkerPool
 from builder.fsutil import digest
-from builder.model import FigureBlock, FigureImage, FigureResult, ParsedBody, PostMeta
+from builder.model import FigureBlock, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
 
-FIGURES_VERSION = "3"  # 2: GIFs drawn at the retina factor; JPEG and WebP; 3: tight boxes
+FIGURES_VERSION = "3"  # 2: GIFs drawn at the retina factor; JPEG and WebP; 3: tight boxes,
+# and a block's outputs in order
 # Options that change what a block's run produces (the others only change how it is shown).
 _RUN_OPTIONS = ("label", "file", "format", "fig-format", "fig-width", "fig-height", "fig-dpi",
-                "fig-crop",
-                "error")
+                "fig-crop", "error")
 
 
 @dataclass
@@ -160,7 +161,7 @@ def run_figures(
     if history != before:
         cache.save_history(history)
     stage.cached = len(entries) - stage.ran
-    _results_and_outputs(posts, entries, cache, stage)
+    results_and_outputs(posts, entries, cache, stage)
     return stage
 
 
@@ -213,16 +214,8 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
                 if error["details"] else None,
             ))
             continue
-        images = []
-        for image in result["images"]:
-            hashed = cache.store_image(out_dir / str(index) / image["file"], image["file"])
-            images.append({**image, "digest": hashed})
-        entry = {
-            "images": images,
-            "stdout": result["stdout"],
-            "error": (error["details"] or error["message"]) if error else None,
-            "deps": result["deps"],
-        }
+        entry = {"outputs": stored_outputs(result, cache, out_dir / str(index)),
+                 "deps": result["deps"]}
         cache.store_entry(keys[(job.post, index)], entry)
         entries[(job.post, index)] = entry
         stage.ran += 1
@@ -233,37 +226,3 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
             outcome.failure["message"], job.post, line,
             details=outcome.failure.get("details") or None,
         ))
-
-
-def _results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
-                         entries: dict[tuple[str, int], dict[str, Any]],
-                         cache: FigureCache, stage: FigureStage) -> None:
-    for entry in entries.values():
-        stage.deps.update(entry["deps"])
-    for meta, body in posts:
-        folder = str(PurePosixPath(meta.output_file).parent)
-        folder = "" if folder == "." else folder + "/"
-        claimed: dict[str, int] = {}
-        for block in body.blocks:
-            entry = entries.get((meta.source, block.index))
-            if entry is None:
-                continue
-            images = []
-            for image in entry["images"]:
-                name = image["file"]
-                if name in claimed:
-                    stage.errors.append(BuildError(
-                        f"figure file '{name}' is also made by the block on line {claimed[name]}",
-                        meta.source, block.line, hint="give one of them '#| file: another-name'",
-                    ))
-                    continue
-                claimed[name] = block.line
-                images.append(FigureImage(name, image["width"], image["height"],
-                                          image["frames"], image["digest"]))
-                stage.outputs.append(Output(
-                    folder + name, "figure:" + image["digest"],
-                    lambda d=image["digest"], n=name: cache.read_image(d, n),
-                ))
-            stage.results[meta.source][block.index] = FigureResult(
-                block.index, tuple(images), entry["stdout"], entry["error"]
-            )

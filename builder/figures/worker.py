@@ -11,51 +11,26 @@ post's path as its file name and padded to its first line, so tracebacks read
 from __future__ import annotations
 
 import ast
-import io
+import contextlib
 import linecache
 import os
 import random
 import sys
 import traceback
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builder.figures import capture
+from builder.figures import capture, display
 from builder.figures.failures import BlockError
+from builder.figures.magics import magic_message, python_source
 from builder.fsutil import file_digest
 
 _PROJECT_ROOT: Path = Path.cwd()
 _MEMORY_MB = 0
 _opened: set[str] = set()
 _SKIP_DIRS = (".cache", ".venv", "venv", "site", ".git")
-
-
-class BoundedOutput(io.TextIOBase):
-    """Collects printed text up to a limit, then counts what it drops."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.parts: list[str] = []
-        self.size = 0
-        self.dropped = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        room = self.limit - self.size
-        if room > 0:
-            self.parts.append(text[:room])
-            self.size += min(len(text), room)
-        self.dropped += max(0, len(text) - max(room, 0))
-        return len(text)
-
-    def text(self) -> str:
-        out = "".join(self.parts)
-        if self.dropped:
-            out += f"\n[output truncated: {self.dropped} more characters were printed; " \
-                   f"the limit is {self.limit}]"
-        return out
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -116,28 +91,37 @@ def _forget_project_modules() -> None:
             del sys.modules[name]
 
 
-def _reset_state(plt: Any, matplotlib: Any, np: Any, seed: int, options: dict[str, Any]) -> None:
+def _reset_state(plt: Any, matplotlib: Any, np: Any, seed: int, options: dict[str, Any],
+                 figsize: tuple[float, float]) -> None:
+    """Each block starts alike, whatever ran before it in this worker: no figures, seeded
+    randomness, and the job's figure size unless the block sets its own."""
     plt.close("all")
     random.seed(seed)
     np.random.seed(seed)
-    if "fig-width" in options or "fig-height" in options:
-        width, height = matplotlib.rcParams["figure.figsize"]
-        matplotlib.rcParams["figure.figsize"] = (
-            options.get("fig-width", width), options.get("fig-height", height)
-        )
+    matplotlib.rcParams["figure.figsize"] = (options.get("fig-width", figsize[0]),
+                                             options.get("fig-height", figsize[1]))
 
 
 def _compile(code: str, path: str, first_line: int) -> tuple[Any, Any]:
-    """Compile with the post as file name and lines as in the post; split a last expression."""
+    """Compile with the post as file name and lines as in the post; split a last expression
+    (none when it ends in ``;``, which silences it in Jupyter)."""
+    source, magic = python_source(code)
     padded = "\n" * (first_line - 1) + code + "\n"
     linecache.cache[path] = (len(padded), None, padded.splitlines(True), path)
+    if magic:
+        raise BlockError(magic_message(magic[1]), first_line + magic[0])
+    padded = "\n" * (first_line - 1) + source + "\n"
     try:
         tree = ast.parse(padded, filename=path)
     except SyntaxError as exc:
         raise BlockError(f"SyntaxError: {exc.msg}", exc.lineno, exc.offset) from None
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = compile(ast.Expression(tree.body.pop().value), path, "eval")
+        node = tree.body.pop()
+        line = padded.split("\n")[(node.end_lineno or 1) - 1].encode()
+        rest = line[node.end_col_offset or 0:].decode("utf-8", "replace").lstrip()
+        if not rest.startswith(";"):
+            last = compile(ast.Expression(node.value), path, "eval")
     return compile(tree, path, "exec"), last
 
 
@@ -165,6 +149,48 @@ def _format_error(exc: BaseException, post: str) -> BlockError:
 BACKEND = "module://builder.figures.backend"
 
 
+def _run_block(block: dict[str, Any], namespace: dict[str, Any], post: str,
+               outputs: display.Outputs) -> None:
+    """Run one block: its statements, its last expression's value shown, then the figures
+    still open. Every failure becomes a ``BlockError`` naming a line of the post."""
+    body, last = _compile(block["code"], post, block["code_line"])
+    try:
+        exec(body, namespace)
+        if last is not None:
+            outputs.result(eval(last, namespace))
+        if block["capture"]:
+            outputs.images.finish()
+    except BlockError:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise _format_error(exc, post) from None
+
+
+@contextlib.contextmanager
+def _block_context(images: capture.BlockImages, outputs: display.Outputs,
+                   post: str) -> Iterator[None]:
+    """What a block's code talks to while it runs: its own streams, warnings, display and
+    show hooks, and line tracking; all put back afterwards, whatever happens."""
+    from builder.figures import backend
+
+    saved = sys.stdout, sys.stderr, warnings.showwarning
+    sys.stdout, sys.stderr = display.Stream(outputs, "stdout"), display.Stream(outputs, "stderr")
+    warnings.showwarning = outputs.showwarning
+    backend.on_show, backend.on_new_figure = images.show, images.new_figure
+    _on_animation[0] = images.new_animation
+    display.activate(outputs)
+    capture.track_lines(post)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr, warnings.showwarning = saved
+        backend.on_show = backend.on_new_figure = _on_animation[0] = _ignore
+        display.activate(None)
+        capture.track_lines(None)
+
+
 def _ignore(_: Any) -> None:
     pass
 
@@ -185,14 +211,13 @@ def _install_hooks() -> None:
 
     Animation.__init__ = init  # type: ignore[method-assign]
     capture.install_line_tracking()
+    display.install()
 
 
 def run_job(job: dict[str, Any], send: Any) -> None:
     import matplotlib
     import matplotlib.pyplot as plt
     import numpy as np
-
-    from builder.figures import backend
 
     global _PROJECT_ROOT
     _PROJECT_ROOT = Path(job["root"]).resolve()
@@ -209,52 +234,25 @@ def run_job(job: dict[str, Any], send: Any) -> None:
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": job["post_path"]}
     out_dir = Path(job["out_dir"])
     settings = job["settings"]
+    figsize = tuple(matplotlib.rcParams["figure.figsize"])
     for block in job["blocks"]:
         send(("start", block["index"]))
         options = block["options"]
-        stdout = BoundedOutput(settings["max_output_bytes"])
-        result: dict[str, Any] = {"index": block["index"], "images": [], "error": None}
-        _reset_state(plt, matplotlib, np, block["index"], options)
+        result: dict[str, Any] = {"index": block["index"], "error": None}
+        _reset_state(plt, matplotlib, np, block["index"], options, figsize)
         folder = out_dir / str(block["index"])
         folder.mkdir(parents=True, exist_ok=True)
         images = capture.BlockImages(block, settings, folder, post)
-        backend.on_show, backend.on_new_figure = images.show, images.new_figure
-        _on_animation[0] = images.new_animation
-        capture.track_lines(post)
-        old_out, old_err = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = stdout
+        outputs = display.Outputs(settings["max_output_bytes"], images)
         try:
-            body, last = _compile(block["code"], post, block["code_line"])
-            try:
-                exec(body, namespace)
-                if last is not None:
-                    eval(last, namespace)
-            except BlockError:
-                raise
-            except BaseException as exc:
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                raise _format_error(exc, post) from None
-            finally:
-                sys.stdout, sys.stderr = old_out, old_err
-            if block["capture"]:
-                try:
-                    images.finish()
-                except BlockError:
-                    raise
-                except Exception as exc:  # the author's frame function, run to draw a frame
-                    raise _format_error(exc, post) from None
+            with _block_context(images, outputs, post):
+                _run_block(block, namespace, post, outputs)
         except BlockError as error:
-            sys.stdout, sys.stderr = old_out, old_err
             result["error"] = {"message": error.message, "line": error.line,
                                "column": error.column, "details": error.details}
         finally:
-            capture.track_lines(None)
-            backend.on_show = backend.on_new_figure = _ignore
-            _on_animation[0] = _ignore
             plt.close("all")
-        result["images"] = images.images
-        result["stdout"] = stdout.text()
+        result["outputs"] = outputs.finish()
         result["deps"] = _dependencies(post)
         send(("done", result))
         if result["error"] and not options.get("error", False):

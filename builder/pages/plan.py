@@ -34,6 +34,11 @@ class SitePost:
     figures: tuple[FigureResult, ...]
     html: Callable[[], str]  # the body with figure outputs in place
 
+    @property
+    def has_math(self) -> bool:
+        """Whether the page needs MathJax: math in the post, or in what its blocks showed."""
+        return self.body.has_math or self.meta.use_math or any(f.has_math for f in self.figures)
+
 
 def _hash(*parts: Any) -> str:
     """A key over plain data: ``repr`` of strings, numbers, dates, tuples, lists and dicts
@@ -98,7 +103,7 @@ def _post_page(
             page_url=post.meta.url,
             post=post.meta,
             content=Markup(post.html()),
-            has_math=post.body.has_math or post.meta.use_math,
+            has_math=post.has_math,
             excerpt_text=excerpt,
             newer=newer,
             older=older,

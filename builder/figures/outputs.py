@@ -1,0 +1,88 @@
+"""A block's outputs, made ready for the page (in the build, not the worker).
+
+The worker reports outputs in order (see ``display.py``); here images become content-
+addressed objects of the cache and then files of the site beside the post's page, Markdown
+(and LaTeX math) a displayed object gave is rendered with the post's own Markdown parser, and
+the traceback of an ``error: true`` block becomes its last output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from builder.errors import BuildError
+from builder.figures.cache import FigureCache
+from builder.model import CellOutput, FigureImage, FigureResult, ParsedBody, PostMeta
+from builder.write import Output
+
+if TYPE_CHECKING:
+    from builder.figures.stage import FigureStage
+
+
+def stored_outputs(result: dict[str, Any], cache: FigureCache, folder: Path,
+                   ) -> list[dict[str, Any]]:
+    """A worker's outputs as a cache entry keeps them: image files moved into the store."""
+    outputs = []
+    for output in result["outputs"]:
+        if output["type"] == "image":
+            digest = cache.store_image(folder / output["file"], output["file"])
+            output = {**output, "digest": digest}
+        outputs.append(output)
+    error = result["error"]
+    if error:
+        outputs.append({"type": "error", "text": error["details"] or error["message"]})
+    return outputs
+
+
+def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
+                        entries: dict[tuple[str, int], dict[str, Any]],
+                        cache: FigureCache, stage: FigureStage) -> None:
+    """Each block's ``FigureResult``, and each image as a file of the site."""
+    for entry in entries.values():
+        stage.deps.update(entry["deps"])
+    for meta, body in posts:
+        folder = str(PurePosixPath(meta.output_file).parent)
+        folder = "" if folder == "." else folder + "/"
+        claimed: dict[str, int] = {}
+        for block in body.blocks:
+            entry = entries.get((meta.source, block.index))
+            if entry is None:
+                continue
+            outputs = []
+            for output in entry["outputs"]:
+                if output["type"] != "image":
+                    try:
+                        outputs.append(_cell_output(output, meta, block.line))
+                    except BuildError as error:
+                        stage.errors.append(error)
+                    continue
+                name = output["file"]
+                if name in claimed:
+                    stage.errors.append(BuildError(
+                        f"figure file '{name}' is also made by the block on line {claimed[name]}",
+                        meta.source, block.line, hint="give one of them '#| file: another-name'",
+                    ))
+                    continue
+                claimed[name] = block.line
+                image = FigureImage(name, output["width"], output["height"], output["frames"],
+                                    output["digest"], output.get("figure", True))
+                outputs.append(CellOutput("image", image=image))
+                stage.outputs.append(Output(
+                    folder + name, "figure:" + image.digest,
+                    lambda d=image.digest, n=name: cache.read_image(d, n),
+                ))
+            stage.results[meta.source][block.index] = FigureResult(block.index, tuple(outputs))
+
+
+def _cell_output(output: dict[str, Any], meta: PostMeta, line: int) -> CellOutput:
+    kind = output["type"]
+    if kind == "stream":
+        return CellOutput(output["name"], output["text"])
+    if kind == "markdown":
+        from builder.markdown.fragment import render_fragment
+
+        return CellOutput("html", render_fragment(output["text"], meta.source, line),
+                          result=output.get("result", False))
+    return CellOutput(kind, output["text"], result=output.get("result", False))
