@@ -39,6 +39,7 @@ def test_outputs_png_svg_gif_text_and_numbering(project: Project) -> None:
     ) + "\n" + fence(
         "#| label: fig-anim",
         "#| echo: false",
+        "#| fig-crop: false",
         "from matplotlib.animation import FuncAnimation",
         "fig, ax = plt.subplots(figsize=(2, 1))",
         "anim = FuncAnimation(fig, lambda i: ax.axvline(i / 10), frames=10, interval=100)",
@@ -49,6 +50,7 @@ def test_outputs_png_svg_gif_text_and_numbering(project: Project) -> None:
     ) + "\n" + fence(
         "#| file: still.gif",
         "#| output: false",
+        "#| fig-crop: false",
         "plt.figure(figsize=(1, 1)); plt.plot([1, 2])",
     ) + "\n" + fence("#| eval: false", "this would not even parse(") + "\n" + fence(
         "#| format: png", "#| fig-dpi: 50", "plt.figure(figsize=(2, 2))",
@@ -132,12 +134,12 @@ def no_metadata(data: bytes) -> None:
 
 
 def test_jpeg_and_webp_for_photographs(project: Project) -> None:
-    project.post("2020-01-01-f.md", HEAD + fence("#| file: photo.webp", *PHOTO) + fence(
-        "#| format: jpeg", "#| label: fig-jpeg", *PHOTO) + fence(
-        "#| file: camera.JPG", *PHOTO) + fence(
-        "#| fig-format: jpeg", "#| label: fig-quarto-jpeg", *PHOTO) + fence(
-        "#| fig-format: png", "#| label: fig-quarto-png", *PHOTO) + fence(
-        "#| fig-format: retina", "#| label: fig-quarto-retina", *PHOTO))
+    project.post("2020-01-01-f.md", HEAD + fence("#| file: photo.webp", "#| fig-crop: false", *PHOTO) + fence(
+        "#| format: jpeg", "#| label: fig-jpeg", "#| fig-crop: false", *PHOTO) + fence(
+        "#| file: camera.JPG", "#| fig-crop: false", *PHOTO) + fence(
+        "#| fig-format: jpeg", "#| label: fig-quarto-jpeg", "#| fig-crop: false", *PHOTO) + fence(
+        "#| fig-format: png", "#| label: fig-quarto-png", "#| fig-crop: false", *PHOTO) + fence(
+        "#| fig-format: retina", "#| label: fig-quarto-retina", "#| fig-crop: false", *PHOTO))
     project.build()
     page = project.page("2020/01/01/f/index.html")
     expected = {"photo.webp": ("WEBP", 2), "fig-jpeg.jpg": ("JPEG", 2),
