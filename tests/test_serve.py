@@ -219,7 +219,7 @@ def test_errors_show_in_the_page_and_clear(server: Server, project: Project) -> 
         post.write_text(POST.format(n=1).replace("plt.plot([0, 1])", "plt.plot([0, 1]); 1 / 0"))
         page.wait_for_function(
             "document.querySelector('#build-site-error')?.innerText.includes('ZeroDivisionError')")
-        assert "posts/2020-01-01-live.md:10: ZeroDivisionError" in page.inner_text(
+        assert "posts/2020-01-01-live.md:11: ZeroDivisionError" in page.inner_text(
             "#build-site-error")
 
         post.write_text(POST.format(n=3))
