@@ -15,7 +15,12 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from builder.errors import BuildError, BuildWarning
-from builder.sources.jekyll import JekyllSettings, config_file, read_jekyll_config
+from builder.sources.jekyll import (
+    JekyllSettings,
+    config_file,
+    read_jekyll_config,
+    without_output,
+)
 
 CONFIG_FILE = "site.toml"
 _URL_SAFE = "/%:@!$&'()*+,;=~"  # what stays as it is when a path is made a URI (RFC 3986)
@@ -186,6 +191,8 @@ def load_config(root: Path, **overrides: Any) -> Config:
         values[key] = value
     config = Config(root=root, **values)
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    if config.jekyll is not None:
+        config = replace(config, jekyll=without_output(config.jekyll, root, config.output_path))
     _validate(config, text)
     return config
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from markdown_it.common.utils import escapeHtml
 
@@ -21,7 +22,9 @@ from builder.markdown.html_math import typeset_html
 from builder.markdown.parser import parse_body
 from builder.model import ParsedBody, PostMeta
 from builder.sources.jekyll_posts import read_jekyll_source
+from builder.sources.liquid import JekyllState, LineMap, has_liquid, render_liquid
 from builder.sources.posts import SourceFile
+from builder.sources.site_index import SiteIndex, drop
 
 _LINK_DEFINITION = re.compile(r"^ {0,3}(\[[^\]]+\])(:.+)$", re.MULTILINE)
 _RELATIVE = re.compile(r"""\b(src|href)=(["'])(?![a-zA-Z][a-zA-Z0-9+.-]*:|[/#?])([^"'/]+)""")
@@ -42,25 +45,35 @@ def root_links(html: str, top_level: tuple[str, ...], base_path: str) -> str:
     return _RELATIVE.sub(rooted, html)
 
 
-def parse_jekyll(source: SourceFile, config: Config, layouts: frozenset[str],
-                 warn: Warn) -> tuple[PostMeta, ParsedBody]:
-    meta, body = _parse(source, config, layouts, warn)
+def parse_jekyll(source: SourceFile, config: Config, layouts: frozenset[str], warn: Warn,
+                 index: SiteIndex | None = None) -> tuple[PostMeta, ParsedBody]:
+    """``index`` is the rest of the site, for documents holding Liquid."""
+    meta, body = _parse(source, config, layouts, warn, index)
     settings = config.jekyll
     assert settings is not None
     return meta, replace(body, html=root_links(body.html, settings.top_level, config.base_path),
                          excerpt=root_links(body.excerpt, settings.top_level, config.base_path))
 
 
-def _parse(source: SourceFile, config: Config, layouts: frozenset[str],
-           warn: Warn) -> tuple[PostMeta, ParsedBody]:
+def _parse(source: SourceFile, config: Config, layouts: frozenset[str], warn: Warn,
+           index: SiteIndex | None) -> tuple[PostMeta, ParsedBody]:
     meta, doc = read_jekyll_source(source, config, layouts, warn)
-    text = doc.body
+    text, lines = doc.body, None
+    if index is not None and has_liquid(text) and doc.data.get("render_with_liquid") is not False:
+        state = JekyllState(config.root, source.path, meta.body_line, text, config.base_path,
+                            config.absolute_base, config.markdown, index, warn)
+        text, lines = render_liquid(state, drop(meta, doc.data), _site(index, config))
     dialect, dollars = config.markdown
     if doc.is_html:
         html = typeset_html(text, dollars)
         return meta, ParsedBody(html=html, excerpt="", has_math='class="math' in html,
                                 headings=(), blocks=())
-    body = parse_body(text, source.path, meta.body_line, warn, dialect, dollars)
+    remap = _Remap(source.path, meta.body_line, lines)
+    try:
+        body = parse_body(text, source.path, meta.body_line, remap.warn(warn), dialect, dollars)
+    except BuildError as error:
+        raise remap.error(error) from None
+    body = remap.body(body)
     given = doc.data.get("excerpt")
     if isinstance(given, str) and given.strip():
         return meta, replace(body, excerpt=f"<p>{escapeHtml(given.strip())}</p>")
@@ -76,3 +89,45 @@ def _parse(source: SourceFile, config: Config, layouts: frozenset[str],
     except BuildError:  # the separator cut a block in two: the first paragraph, then
         return meta, body
     return meta, replace(body, excerpt=excerpt.html.strip())
+
+
+_SITES: dict[int, tuple[SiteIndex, dict[str, Any]]] = {}
+
+
+def _site(index: SiteIndex, config: Config) -> dict[str, Any]:
+    """Liquid's ``site``, made once per index (a worker parses a batch with one index)."""
+    known = _SITES.get(id(index))
+    if known is None or known[0] is not index:
+        _SITES.clear()
+        known = _SITES[id(index)] = (index, index.site(config))
+    return known[1]
+
+
+class _Remap:
+    """Lines of the rendered text (what Markdown saw) back to the lines of the file."""
+
+    def __init__(self, path: str, body_line: int, lines: LineMap | None) -> None:
+        self.path, self.body_line, self.lines = path, body_line, lines
+
+    def line(self, line: int | None) -> int | None:
+        if line is None or self.lines is None or line < self.body_line:
+            return line
+        return self.body_line + self.lines.source_line(line - self.body_line)
+
+    def warn(self, warn: Warn) -> Warn:
+        if self.lines is None:
+            return warn
+        return lambda w: warn(replace(w, line=self.line(w.line)) if w.path == self.path else w)
+
+    def error(self, error: BuildError) -> BuildError:
+        location = error.location
+        if self.lines is not None and location is not None and location.path == self.path:
+            error.location = replace(location, line=self.line(location.line))
+        return error
+
+    def body(self, body: ParsedBody) -> ParsedBody:
+        if self.lines is None or not body.blocks:
+            return body
+        blocks = tuple(replace(b, line=self.line(b.line), option_lines={
+            k: self.line(v) for k, v in b.option_lines.items()}) for b in body.blocks)
+        return replace(body, blocks=blocks)

@@ -202,13 +202,18 @@ def _lexer(lang: str) -> Any:
 
 def highlight(code: str, lang: str, _attrs: Any) -> str:
     """Pygments-highlighted ``<pre>``; an unknown language is shown plain, never an error."""
+    lang = lang.strip("{}").strip()
+    css = f' class="language-{escapeHtml(lang)}"' if lang else ""
+    return f'<pre class="highlight"><code{css}>{highlight_spans(code, lang)}</code></pre>'
+
+
+def highlight_spans(code: str, lang: str) -> str:
+    """The code as Pygments' spans (classes Rouge writes too), or escaped if the language
+    is unknown."""
     from pygments import highlight as pygmentize
 
-    lang = lang.strip("{}").strip()
     lexer = _lexer(lang) if lang else None
-    body = pygmentize(code, lexer, _formatter()) if lexer else escapeHtml(code)
-    css = f' class="language-{escapeHtml(lang)}"' if lang else ""
-    return f'<pre class="highlight"><code{css}>{body}</code></pre>'
+    return pygmentize(code, lexer, _formatter()) if lexer else escapeHtml(code)
 
 
 # --- amsmath environments ----------------------------------------------------------------

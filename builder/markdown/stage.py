@@ -21,6 +21,7 @@ from builder.markdown.cache import ParseCache, write_pack
 from builder.model import ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
 from builder.sources.posts import SourceFile, parse_meta, read_source
+from builder.sources.site_index import LiquidSite, SiteIndex
 
 _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 
@@ -30,7 +31,7 @@ _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 # re-parses every post instead of serving HTML the new code would not make.
 # Every module of the folders named here, and the single modules, shape a parsed post.
 _PARSER_CODE = ("sources", "markdown", "model.py", "figures/options.py", "figures/html.py")
-_PARSER_LIBRARIES = ("markdown_it", "mdit_py_plugins", "pygments", "yaml")
+_PARSER_LIBRARIES = ("markdown_it", "mdit_py_plugins", "pygments", "yaml", "liquid")
 
 
 @functools.cache
@@ -48,9 +49,11 @@ def parser_fingerprint() -> str:
     return digest(b"".join((file_digest(path) or path.name).encode() for path in files))
 
 
-def parse_key(source: SourceFile, config: Config, layouts: frozenset[str]) -> str:
+def parse_key(source: SourceFile, config: Config, layouts: frozenset[str],
+              site: str = "") -> str:
+    """``site``: what the post's Liquid reads of the rest of a Jekyll site (its digest)."""
     parts = (parser_fingerprint(), source.path, source.digest, config.permalink,
-             config.timezone, repr(config.markdown), ",".join(sorted(layouts)))
+             config.timezone, repr(config.markdown), ",".join(sorted(layouts)), site)
     if config.jekyll is not None:
         from builder.sources.jekyll_posts import jekyll_key
 
@@ -59,9 +62,10 @@ def parse_key(source: SourceFile, config: Config, layouts: frozenset[str]) -> st
 
 
 def parse_one(
-    source: SourceFile, config: Config, layouts: frozenset[str]
+    source: SourceFile, config: Config, layouts: frozenset[str], index: SiteIndex | None = None
 ) -> tuple[PostMeta, ParsedBody] | BuildError:
-    """Parse one post; a mistake in it is returned, not raised, so all can be reported."""
+    """Parse one post; a mistake in it is returned, not raised, so all can be reported.
+    ``index``: the rest of a Jekyll site, for its Liquid."""
     from builder.markdown.parser import parse_body
 
     warnings: list[BuildWarning] = []
@@ -69,7 +73,7 @@ def parse_one(
         if config.jekyll is not None:
             from builder.markdown.jekyll_docs import parse_jekyll
 
-            meta, body = parse_jekyll(source, config, layouts, warnings.append)
+            meta, body = parse_jekyll(source, config, layouts, warnings.append, index)
         else:
             meta, text = parse_meta(source, config, layouts, warnings.append)
             body = parse_body(text, source.path, meta.body_line, warnings.append,
@@ -84,13 +88,13 @@ ParseResult = tuple[PostMeta, ParsedBody] | BuildError
 
 def _parse_batch(
     batch: Sequence[SourceFile], keys: Sequence[str], config: Config, layouts: frozenset[str],
-    folder: Path | None,
+    folder: Path | None, index: SiteIndex | None = None,
 ) -> tuple[list[ParseResult], dict[str, list]]:
     """Parse in a worker, which also packs the bodies into the cache (where ``folder`` is
     given): the packing then runs in parallel too, and the build only records the places.
     Packed bodies are not sent back: whoever renders a page reads its body from the pack,
     which costs less than pickling megabytes of HTML through a pipe and back."""
-    results = [parse_one(source, config, layouts) for source in batch]
+    results = [parse_one(source, config, layouts, index) for source in batch]
     bodies = [(key, result[1].html) for key, result in zip(keys, results, strict=True)
               if not isinstance(result, BuildError)]
     if not folder or not bodies:
@@ -170,7 +174,9 @@ def parse_posts(
     workers: ParseWorkers,
 ) -> tuple[list[tuple[str, PostMeta, ParsedBody]], list[BuildError], int]:
     """Return (key, meta, body) per post, the errors, and how many posts were parsed afresh."""
-    keys = [parse_key(source, config, layouts) for source in sources]
+    site = LiquidSite(sources, config, layouts) if config.jekyll is not None else None
+    keys = [parse_key(source, config, layouts, site.key(i) if site else "")
+            for i, source in enumerate(sources)]
     results: dict[int, tuple[PostMeta, ParsedBody] | BuildError] = {}
     todo = []
     for i, key in enumerate(keys):
@@ -180,15 +186,16 @@ def parse_posts(
         else:
             todo.append(i)
     fresh = [sources[i] for i in todo]
+    index = site.index() if site and any(site.uses[i] for i in todo) else None
     places: dict[str, list] = {}
     if workers.worth_it(len(fresh)):
         folder = cache.folder if cache.enabled else None
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
         parsed, places = _parse_in_pool(fresh, [keys[i] for i in todo], config, layouts,
-                                        workers, folder)
+                                        workers, folder, index)
     else:
-        parsed = [parse_one(source, config, layouts) for source in fresh]
+        parsed = [parse_one(source, config, layouts, index) for source in fresh]
     for i, result in zip(todo, parsed, strict=True):
         results[i] = result
         if not isinstance(result, BuildError):
@@ -205,12 +212,12 @@ def parse_posts(
 
 def _parse_in_pool(
     sources: list[SourceFile], keys: list[str], config: Config, layouts: frozenset[str],
-    workers: ParseWorkers, folder: Path | None,
+    workers: ParseWorkers, folder: Path | None, index: SiteIndex | None,
 ) -> tuple[list[ParseResult], dict[str, list]]:
     size = max(1, min(16, len(sources) // (workers.jobs * 4)))  # small batches: a short tail
     pool = workers.get()
     futures = [pool.submit(_parse_batch, sources[i : i + size], keys[i : i + size], config,
-                           layouts, folder) for i in range(0, len(sources), size)]
+                           layouts, folder, index) for i in range(0, len(sources), size)]
     results: list[ParseResult] = []
     places: dict[str, list] = {}
     for future in futures:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,8 @@ MARKDOWN_EXTS = ("markdown", "mkdown", "mkdn", "mkd", "md")
 DEFAULT_EXCLUDES = (".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock",
                     "node_modules", "vendor/bundle/", "vendor/cache/", "vendor/gems/",
                     "vendor/ruby/")
+# Our own files in a project folder: never a Jekyll site's content.
+OURS = ("site.toml", "figures.lock", "templates", "static")
 # Layout names of a gem theme named in ``theme:`` (the site has no _layouts/ of its own).
 _THEME_LAYOUTS = ("default", "home", "page", "post")
 
@@ -126,7 +128,14 @@ def _top_level(root: Path) -> tuple[str, ...]:
     """Folders and files at the top of the site that Jekyll copies (``public``, ``assets``,
     ``images``, ``favicon.ico``): a post's relative link to one of them means the site's."""
     return tuple(sorted(name for name in os.listdir(root)
-                        if not name.startswith((".", "_", "#", "~")) and not name.endswith("~")))
+                        if not name.startswith((".", "_", "#", "~")) and not name.endswith("~")
+                        and name not in OURS))
+
+
+def without_output(settings: JekyllSettings, root: Path, output: Path) -> JekyllSettings:
+    """The settings less our own output folder (known once ``site.toml`` is read)."""
+    names = tuple(n for n in settings.top_level if (root / n).resolve() != output)
+    return replace(settings, top_level=names)
 
 
 def _collections(data: dict[str, Any]) -> tuple[str, ...]:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from builder.config import CONFIG_FILE, Config
+from builder.config import Config
 from builder.errors import BuildError, BuildWarning
-from builder.sources.jekyll import JekyllSettings, has_front_matter
+from builder.sources.jekyll import OURS, JekyllSettings, has_front_matter
 
 _SPECIAL = (".", "_", "#", "~")
 POST_NAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^./]+)$")
@@ -26,8 +26,6 @@ POST_NAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^./]+)$"
 _BINARY = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".pdf", ".zip", ".gz",
                      ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp4", ".webm", ".mp3",
                      ".avif", ".bmp", ".tif", ".tiff", ".psd", ".ipynb"})
-# Our own files in the project folder: never the site's content.
-_OURS = (CONFIG_FILE, "figures.lock", "templates", "static")
 
 
 @dataclass
@@ -70,7 +68,7 @@ class _Walker:
         self.root = config.root
         self.settings = settings
         self.exts = {"." + e for e in settings.markdown_exts} | {".html", ".htm"}
-        self.skip = {self.root / name for name in _OURS}
+        self.skip = {self.root / name for name in OURS}
         self.skip.add(config.output_path)
         self.found = SiteFiles()
 

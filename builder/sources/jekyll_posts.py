@@ -10,7 +10,6 @@ the layouts there are.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -241,15 +240,3 @@ def _layout(data: dict[str, Any], kind: str, layouts: frozenset[str],
                           f"unknown layout '{wanted}': rendered with '{fallback}'",
                           "known layouts: " + ", ".join(known)))
     return fallback
-
-
-def liquid_page(meta: PostMeta, source: JekyllSource) -> dict[str, Any]:
-    """Liquid's ``page``: the front matter, and what Jekyll adds to it."""
-    page = json.loads(json.dumps(source.data, default=str))
-    page.update({
-        "title": meta.title, "url": "/" + meta.url, "date": meta.date,
-        "slug": meta.slug, "path": meta.source, "tags": list(meta.tags),
-        "categories": list(meta.categories),
-        "id": "/" + meta.url.rstrip("/"), "draft": meta.draft,
-    })
-    return page
