@@ -18,7 +18,7 @@ from builder.config import Config, url_warnings
 from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise_all
 from builder.figures.html import fill_placeholders
 from builder.figures.runner import WorkerPool
-from builder.figures.stage import run_figures
+from builder.figures.stage import Progress, run_figures
 from builder.fsutil import Stamp, digest, exclusive_lock
 from builder.markdown.stage import ParseCache, ParseWorkers, parse_posts, read_sources
 from builder.model import FigureResult, ParsedBody, PostMeta
@@ -49,6 +49,7 @@ class BuildOptions:
     use_cache: bool = True
     pool: WorkerPool | None = None  # a warm pool of figure workers (the preview server's)
     session: BuildSession | None = None  # the preview server's memory between builds
+    progress: Progress | None = None  # told as each figure block starts
 
 
 @dataclass
@@ -92,7 +93,8 @@ def build_site(
         clock.lap("parse")
 
         figures = run_figures(config, [(meta, body) for _, meta, body in chosen],
-                              options.jobs, options.use_cache, pool=options.pool, say=say)
+                              options.jobs, options.use_cache, pool=options.pool, say=say,
+                              progress=options.progress)
         report.figures_ran, report.figures_cached = figures.ran, figures.cached
         report.explain, report.figure_deps = figures.explain, figures.deps
         warn_all(figures.warnings)

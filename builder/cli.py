@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from builder.errors import BuildError, BuildWarning
+from builder.errors import BuildError, BuildWarning, plural
 
 _PROJECT = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -50,19 +50,25 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
     """Build the site into site/ (or --out)."""
     from builder.build import BuildOptions, build_site
     from builder.config import load_config
+    from builder.progress import Status
 
     started = time.perf_counter()
-    say = (lambda _msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
+    status = Status()
+    say = (lambda _msg: None) if quiet else status.say
     try:
         config = load_config(
             root, base_url=base_url,
             output_dir=str(out.resolve()) if out is not None else None,
         )
         options = BuildOptions(drafts=drafts, use_cache=not no_cache,
+                               progress=None if quiet else status.progress,
                                **({"jobs": jobs} if jobs else {}))
         report = build_site(config, options, say, warn if not quiet else _ignore)
     except BuildError as error:
+        status.clear()
         _fail(error)
+    finally:
+        status.clear()
     if explain:
         for line in report.explain:
             click.echo(line, err=True)
@@ -78,12 +84,13 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
     if not quiet:
         written = report.write
         click.echo(
-            f"built {report.posts} posts into {config.output_dir}/ in "
+            f"built {plural(report.posts, 'post')} into {config.output_dir}/ in "
             f"{time.perf_counter() - started:.2f}s: parsed {report.parsed}, "
-            f"ran {report.figures_ran} figure blocks ({report.figures_cached} cached), "
-            f"wrote {len(written.written)} files, removed {len(written.removed)}, "
+            f"ran {plural(report.figures_ran, 'figure block')} "
+            f"({report.figures_cached} cached), "
+            f"wrote {plural(len(written.written), 'file')}, removed {len(written.removed)}, "
             f"{written.unchanged} unchanged"
-            + (f", {_count(len(report.warnings), 'warning')}" if report.warnings else ""),
+            + (f", {plural(len(report.warnings), 'warning')}" if report.warnings else ""),
             err=True,
         )
 
@@ -133,18 +140,23 @@ def check(root: Path, update: bool, drafts: bool, jobs: int | None) -> None:
     from builder.build import BuildOptions
     from builder.check import LOCK_FILE, check_figures
     from builder.config import load_config
+    from builder.progress import Status
 
-    say = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    status = Status()
     try:
         config = load_config(root)
-        options = BuildOptions(drafts=drafts, **({"jobs": jobs} if jobs else {}))
-        report = check_figures(config, options, update, say)
+        options = BuildOptions(drafts=drafts, progress=status.progress,
+                               **({"jobs": jobs} if jobs else {}))
+        report = check_figures(config, options, update, status.say)
     except BuildError as error:
+        status.clear()
         _fail(error)
+    finally:
+        status.clear()
     for problem in report.problems:
         click.echo(click.style(problem, fg="red"), err=True)
     if report.problems:
-        click.echo(f"check failed: {len(report.problems)} problems", err=True)
+        click.echo(f"check failed: {plural(len(report.problems), 'problem')}", err=True)
         sys.exit(1)
     verb = f"wrote {LOCK_FILE} for" if report.updated else "all match"
     click.echo(f"{report.figures} figures regenerate identically; {verb} {LOCK_FILE}"
@@ -194,11 +206,6 @@ def warn(warning: BuildWarning) -> None:
 
 def _ignore(_: object) -> None:
     pass
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 warning``, ``2 warnings``: a count that reads as English."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _fail(error: BuildError) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from builder.errors import BuildError, BuildWarning
+from builder.errors import BuildError, BuildWarning, type_words
 from builder.sources.jekyll import (
     JekyllSettings,
     config_file,
@@ -39,6 +39,14 @@ class FigureSettings:
     dpi: int = 100
     retina: int = 2
     quality: int = 80  # JPEG and WebP figures, 1-100
+
+
+# Bounds of the [figures] settings; nan, inf, zero and negative values are errors.
+_FIGURE_LIMITS: dict[str, tuple[float, float]] = {
+    "timeout": (0.001, 86_400), "memory_limit_mb": (256, 1_048_576),
+    "max_output_bytes": (1, 10**9), "max_figures_per_block": (1, 10_000),
+    "max_frames": (1, 100_000), "dpi": (1, 10_000), "retina": (1, 8), "quality": (1, 100),
+}
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,7 @@ def _check_value(name: str, value: Any, expected: type, text: str, path: str) ->
         ok = True
     if not ok:
         raise BuildError(
-            f"'{name}' must be a {expected.__name__}, not {type(value).__name__}",
+            f"'{name}' must be {type_words(expected)}, not {type_words(type(value))}",
             path,
             _line_of(text, name.split(".")[-1]),
         )
@@ -146,10 +154,10 @@ def _figure_settings(table: Any, text: str, path: str) -> FigureSettings:
             )
         expected = float if known[key].type in ("float", float) else int
         _check_value(f"figures.{key}", value, expected, text, path)
-        if value <= 0:
-            raise BuildError(f"'figures.{key}' must be positive", path, _line_of(text, key))
-        if key == "quality" and value > 100:
-            raise BuildError("'figures.quality' must be at most 100", path, _line_of(text, key))
+        low, high = _FIGURE_LIMITS.get(key, (1, 10**9))
+        if not low <= value <= high:  # also false for nan: a limit is never switched off
+            raise BuildError(f"'figures.{key}' must be between {low:g} and {high:g}, "
+                             f"not {value!r}", path, _line_of(text, key))
         values[key] = value
     return FigureSettings(**values)
 

@@ -117,3 +117,19 @@ Warn = Callable[[BuildWarning], None]
 
 def ignore_warning(_: BuildWarning) -> None:
     """The default ``warn`` of code that can warn, for callers that do not listen."""
+
+
+_TYPE_WORDS = {"bool": "true or false", "int": "a whole number", "float": "a number",
+               "str": "text", "list": "a list", "dict": "a table"}
+
+
+def type_words(*types: type) -> str:
+    """How a message names what a value must be: 'a whole number', not 'a int'."""
+    if float in types:  # an int is a number too
+        types = tuple(t for t in types if t is not int)
+    return " or ".join(_TYPE_WORDS.get(t.__name__, t.__name__) for t in types)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 post', '2 posts', '0 posts'."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"

@@ -30,6 +30,22 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
+def listing_digest(folder: Path, ignore: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """Hash of a folder's list of names (folders marked with a ``/``), or None when it can't
+    be listed. Hidden names and ``__pycache__`` are left out (the builder and Python write
+    those), and so is any path in ``ignore`` (the site's output folder)."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(
+                entry.name + ("/" if entry.is_dir() else "") for entry in entries
+                if not entry.name.startswith(".") and entry.name != "__pycache__"
+                and entry.path not in ignore
+            )
+    except OSError:
+        return None
+    return digest("\0".join(names).encode())
+
+
 # Younger than this, a file's times may not tell one write from the next: timestamps come
 # from a clock that ticks every few milliseconds (FAT's every 2 s).
 _RACY_NS = 2_000_000_000

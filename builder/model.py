@@ -48,11 +48,13 @@ class FigureBlock:
     option_lines: dict[str, int] = field(default_factory=dict)
     code_html: str = ""  # the code, highlighted, for echo
     caption_html: str = ""  # fig-cap rendered as inline Markdown (math included)
+    option_count: int | None = None  # how many '#|' lines (an option may span several)
 
     @property
     def code_line(self) -> int:
         """First line of code (after the fence and the ``#|`` option lines)."""
-        return self.line + 1 + len(self.option_lines)
+        count = len(self.option_lines) if self.option_count is None else self.option_count
+        return self.line + 1 + count
 
     @property
     def label(self) -> str:

@@ -85,7 +85,7 @@ def test_missing_posts_folder(project: Project) -> None:
     ("toml", "expected"),
     [
         ('title = "x"\ncolour = "red"\n', "site.toml:2: unknown key 'colour' in site.toml"),
-        ("per_page = 'ten'\n", "site.toml:1: 'per_page' must be a int, not str"),
+        ("per_page = 'ten'\n", "site.toml:1: 'per_page' must be a whole number, not text"),
         ('timezone = "Mars/Olympus"\n', "site.toml:1: unknown timezone 'Mars/Olympus'"),
         ("title = \n", "site.toml:1: invalid TOML"),
         ("[figures]\nspeed = 3\n", "site.toml:2: unknown key 'figures.speed'"),

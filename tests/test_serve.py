@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +16,7 @@ import pytest
 
 from tests.browser import CHROMIUM, browser_page
 from tests.conftest import Project
+from tests.hostile.procs import descendants, snapshot, survivors
 
 POST = """---
 title: Live
@@ -140,20 +140,15 @@ def test_garbage_requests_get_4xx_and_the_server_lives(server: Server) -> None:
 
 
 def test_ctrl_c_stops_cleanly_without_orphans(project: Project) -> None:
+    """Only the server's own process tree is looked at: other builds run on this machine."""
     project.post("2020-01-01-live.md", POST.format(n=1))
     running = Server(project)
-    # Only this server's workers: other builds on the machine run workers of their own.
-    workers = subprocess.run(["pgrep", "-f", "-P", str(running.process.pid),
-                              "builder.figures.worker"], capture_output=True,
-                             text=True).stdout.split()
-    assert workers, "the server keeps warm figure workers"
+    below = snapshot(descendants(running.process.pid))
+    assert below  # the warm figure worker and its keeper
     stderr = running.stop()
     assert running.process.returncode == 0, stderr
     assert "stopping" in stderr
-    time.sleep(1.5)
-    for pid in workers:
-        assert not Path(f"/proc/{pid}").exists() or \
-            "builder.figures.worker" not in Path(f"/proc/{pid}/cmdline").read_text()
+    assert survivors(below, within=5) == []
     assert not list(project.root.glob(".cache/.preview.tmp-*"))
 
 

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from builder.fsutil import atomic_write, file_digest
+from builder.fsutil import atomic_write, file_digest, listing_digest
 from builder.fsutil import digest as content_digest
 
 
@@ -25,17 +25,22 @@ def entry_images(entry: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class FigureCache:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, output: Path | None = None) -> None:
         self.root = root
+        self.output = output  # left out of folder listings (the build writes it)
         self.folder = root / ".cache" / "figures"
         self.objects = self.folder / "objects"
         self.entries = self.folder / "entries"
         self._digests: dict[str, str | None] = {}
 
     def current_digest(self, rel: str) -> str | None:
-        """Hash of a project file now (memoised for the build: files are read once)."""
+        """Hash of a dependency now: a file's bytes, or a folder's list of names for a path
+        ending in ``/`` (memoised for the build: each is read once)."""
         if rel not in self._digests:
-            self._digests[rel] = file_digest(self.root / rel)
+            path = self.root / rel
+            self._digests[rel] = listing_digest(
+                path, {str(self.output)} if self.output else set()) if rel.endswith("/") \
+                else file_digest(path)
         return self._digests[rel]
 
     def lookup(self, key: str) -> tuple[dict[str, Any] | None, str]:
@@ -50,7 +55,8 @@ class FigureCache:
         try:
             for rel, digest in entry["deps"].items():
                 if self.current_digest(rel) != digest:
-                    return None, f"{rel} changed"
+                    return None, (f"files were added to or removed from {rel}"
+                                  if rel.endswith("/") else f"{rel} changed")
             for image in entry_images(entry):
                 if file_digest(self.object_path(image["digest"], image["file"])) \
                         != image["digest"]:
@@ -86,10 +92,12 @@ class FigureCache:
         return data
 
     def load_history(self) -> dict[str, Any]:
+        """Each block's key parts at its last run, to say what changed (damage: forgotten)."""
         try:
-            return json.loads((self.folder / "history.json").read_bytes())
+            history = json.loads((self.folder / "history.json").read_bytes())
         except (OSError, ValueError):
             return {}
+        return history if isinstance(history, dict) else {}
 
     def save_history(self, history: dict[str, Any]) -> None:
         atomic_write(self.folder / "history.json", json.dumps(history, sort_keys=True).encode())

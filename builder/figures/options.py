@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from builder.errors import BuildError
+from builder.errors import BuildError, type_words
 from builder.sources.frontmatter import load_yaml
 
 FIGURE_INFO = "{python}"
@@ -38,7 +38,11 @@ OPTIONS: dict[str, tuple[type, ...]] = {
     "format": (str,),
     "fig-format": (str,),
     "timeout": _NUMBER,
+    "depends": (list, str),
 }
+# Limits a block may set: finite, positive and below a sane ceiling, so a typo or '.nan'
+# can never switch one off (``nan <= 0`` is false).
+LIMITS = {"timeout": 86_400.0, "fig-width": 1000.0, "fig-height": 1000.0, "fig-dpi": 10_000}
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -69,10 +73,15 @@ def split_options(
             )
         expected = OPTIONS[key]
         if not isinstance(value, expected) or (bool not in expected and isinstance(value, bool)):
-            kinds = " or ".join(t.__name__ for t in expected)
-            raise BuildError(f"figure option '{key}' must be {kinds}, not {value!r}", path, line)
-        if key in ("fig-width", "fig-height", "fig-dpi", "timeout") and value <= 0:
-            raise BuildError(f"figure option '{key}' must be positive", path, line)
+            raise BuildError(f"figure option '{key}' must be {type_words(*expected)}, "
+                             f"not {value!r}", path, line)
+        if key in LIMITS and not 0 < value <= LIMITS[key]:
+            raise BuildError(f"figure option '{key}' must be a number above 0 and at most "
+                             f"{LIMITS[key]:g}, not {value!r}", path, line)
+        if key == "depends" and ((isinstance(value, str) and not value.strip()) or (isinstance(
+                value, list) and not all(isinstance(v, str) and v.strip() for v in value))):
+            raise BuildError("figure option 'depends' must be a path or a list of paths",
+                             path, line)
     _check_names(options, option_lines, path, first_line)
     return options, option_lines, "\n".join(lines[count:])
 
@@ -115,6 +124,12 @@ def _check_names(options: dict[str, Any], lines: dict[str, int], path: str, firs
         raise BuildError(
             f"file '{name}' does not match format '{fmt}'", path, lines["file"]
         )
+
+
+def depends(options: dict[str, Any]) -> list[str]:
+    """The paths a block declares with ``#| depends:`` (one, or a list)."""
+    value = options.get("depends", [])
+    return [value] if isinstance(value, str) else list(value)
 
 
 def image_format(options: dict[str, Any]) -> tuple[str, str, bool]:

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import platform
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from builder.config import Config
-from builder.errors import BuildError, BuildWarning
+from builder.errors import BuildError, BuildWarning, plural
 from builder.figures.analysis import block_dependencies, job_groups
 from builder.figures.cache import FigureCache
+from builder.figures.depends import declared_digests, declared_files
+from builder.figures.options import depends
 from builder.figures.outputs import results_and_outputs, stored_outputs
 from builder.figures.runner import Job, JobOutcome, WorkerPool
 from builder.fsutil import digest
@@ -32,7 +36,9 @@ FIGURES_VERSION = "3"  # 2: GIFs drawn at the retina factor; JPEG and WebP; 3: t
 # and a block's outputs in order
 # Options that change what a block's run produces (the others only change how it is shown).
 _RUN_OPTIONS = ("label", "file", "format", "fig-format", "fig-width", "fig-height", "fig-dpi",
-                "fig-crop", "error")
+                "fig-crop", "error", "depends")
+# Called as each block starts: (blocks started so far, blocks to run, "posts/x.md:12 fig-a").
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -75,22 +81,55 @@ def _key_parts(config: Config, meta: PostMeta, blocks: Sequence[FigureBlock], k:
             chosen["line"] = b.code_line  # its traceback, shown in the page, names lines
         return chosen
 
-    return {
+    parts = {
         "code": _hash(block.code),
         "options": _hash(run_options(block)),
         "earlier": _hash([(blocks[j].code, run_options(blocks[j])) for j in needs]),
         "versions": _hash([versions, config.figures.__dict__, meta.source]),
     }
+    declared = depends(block.options)
+    if declared:  # what it reads behind the worker's back, hashed now
+        post_dir = (config.root / meta.source).parent
+        parts["depends"] = _hash(declared_digests(
+            declared, post_dir, config.root, meta.source,
+            block.option_lines.get("depends", block.line)))
+    return parts
 
 
 def _explain_change(old: dict[str, str] | None, new: dict[str, str], reason: str) -> str:
-    if old:
+    if isinstance(old, dict):
         for part, words in (("code", "its code changed"), ("options", "its options changed"),
                             ("earlier", "an earlier block it uses changed"),
+                            ("depends", "a file it depends on changed"),
                             ("versions", "library versions or figure settings changed")):
-            if old.get(part) != new[part]:
+            if old.get(part) != new.get(part):
                 return words
     return reason
+
+
+def _remove_stale_scratch(cache: FigureCache, say: Callable[[str], None]) -> None:
+    """Scratch folders of builds that were killed (their pid is gone): under the build lock
+    no other build can be using them."""
+    stale = []
+    for folder in sorted((cache.folder / "tmp").glob("run-*")):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        stale.append(folder)
+    if stale:
+        say(f"removed {plural(len(stale), 'scratch folder')} left in .cache/figures/tmp/ "
+            "by an interrupted build")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def run_figures(
@@ -100,11 +139,13 @@ def run_figures(
     use_cache: bool = True,
     pool: WorkerPool | None = None,
     say: Callable[[str], None] = lambda _: None,
+    progress: Progress | None = None,
 ) -> FigureStage:
     stage = FigureStage()
     if not any(body.blocks for _, body in posts):
         return stage  # nothing to run: don't even look up library versions
-    cache = FigureCache(config.root)
+    cache = FigureCache(config.root, config.output_path)
+    _remove_stale_scratch(cache, say)
     history = cache.load_history()
     before = dict(history)
     versions = library_versions()
@@ -117,30 +158,52 @@ def run_figures(
             continue
         stage.results[meta.source] = {}
         needs = block_dependencies(blocks)
-        wanted: set[int] = set()
+        wanted: dict[int, str] = {}  # block -> why it runs
         for k, block in enumerate(blocks):
             if block.options.get("eval", True) is False:
                 continue
-            parts = _key_parts(config, meta, blocks, k, needs[k], versions)
+            try:
+                parts = _key_parts(config, meta, blocks, k, needs[k], versions)
+            except BuildError as error:
+                stage.errors.append(error)
+                continue
+            if depends(block.options):
+                stage.deps.update(declared_files(depends(block.options),
+                                                 (config.root / meta.source).parent,
+                                                 config.root))
             key = _hash(parts)
             keys[(meta.source, k)] = key
             slot = f"{meta.source}#{k}"
             entry, reason = cache.lookup(key) if use_cache else (None, "--no-cache")
             if entry is None:
-                wanted.add(k)
-                why = _explain_change(history.get(slot), parts, reason)
-                stage.explain.append(f"{meta.source}:{block.line}: {block.label}: ran ({why})")
+                wanted[k] = _explain_change(history.get(slot), parts, reason)
             else:
                 entries[(meta.source, k)] = entry
-                stage.explain.append(f"{meta.source}:{block.line}: {block.label}: cached")
             history[slot] = parts
-        for group in job_groups(needs, wanted):
+        groups = job_groups(needs, set(wanted))
+        running = {k: group for group in groups for k in group}
+        for k, block in enumerate(blocks):
+            where = f"{meta.source}:{block.line}: {block.label}"
+            if k in wanted:
+                stage.explain.append(f"{where}: ran ({wanted[k]})")
+            elif k in running:  # cached, but a block that runs needs what it defines
+                user = next((blocks[j].label for j in running[k] if j in wanted and j > k),
+                            "a later block")
+                stage.explain.append(f"{where}: ran (with {user}, which uses what it defines)")
+            elif (meta.source, k) in entries:
+                stage.cached += 1
+                notes = entries[(meta.source, k)].get("untracked") or []
+                stage.explain.append(f"{where}: cached" + (
+                    f" ({'; '.join(notes)}: declare what it reads with '#| depends: [...]')"
+                    if notes else ""))
+        for group in groups:
             planned.append(_job(config, meta, [blocks[i] for i in group]))
 
     if planned:
         own_pool = pool is None
         pool = pool or WorkerPool(jobs, config.figures.memory_limit_mb, config.root)
-        scratch = Path(tempfile.mkdtemp(prefix="run-", dir=_ensure(cache.folder / "tmp")))
+        scratch = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-",
+                                        dir=_ensure(cache.folder / "tmp")))
         try:
             for job in planned:
                 job.payload["out_dir"] = str(_ensure(scratch / _hash(job.post)[:12]))
@@ -151,16 +214,27 @@ def run_figures(
             def collect(outcome: JobOutcome) -> None:
                 _collect(outcome, cache, keys, entries, stage, posts_by_source)
 
-            say(f"running {sum(len(j.payload['blocks']) for j in planned)} figure blocks "
-                f"in {min(jobs, len(planned))} workers")
-            pool.run_all(planned, collect)
+            total = sum(len(j.payload["blocks"]) for j in planned)
+            started = [0]
+            lock = threading.Lock()
+
+            def on_start(job: Job, index: int) -> None:
+                block = posts_by_source[job.post][1].blocks[index]
+                with lock:
+                    started[0] += 1
+                    count = started[0]
+                if progress is not None:
+                    progress(count, total, f"{job.post}:{block.line} {block.label}")
+
+            workers = min(jobs, len(planned))
+            say(f"running {plural(total, 'figure block')} in {plural(workers, 'worker')}")
+            pool.run_all(planned, collect, on_start)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
             if own_pool:
                 pool.close()
     if history != before:
         cache.save_history(history)
-    stage.cached = len(entries) - stage.ran
     results_and_outputs(posts, entries, cache, stage)
     return stage
 
@@ -175,6 +249,7 @@ def _job(config: Config, meta: PostMeta, blocks: list[FigureBlock]) -> Job:
     post_path = config.root / meta.source
     payload = {
         "root": str(config.root),
+        "output": str(config.output_path),
         "post": meta.source,
         "post_path": str(post_path),
         "post_dir": str(post_path.parent),
@@ -215,7 +290,7 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
             ))
             continue
         entry = {"outputs": stored_outputs(result, cache, out_dir / str(index)),
-                 "deps": result["deps"]}
+                 "deps": result["deps"], "untracked": result.get("untracked", [])}
         cache.store_entry(keys[(job.post, index)], entry)
         entries[(job.post, index)] = entry
         stage.ran += 1

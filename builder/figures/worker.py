@@ -1,8 +1,8 @@
 """The worker process that runs authors' figure code (with ``backend.py`` and ``capture.py``,
 the only modules importing matplotlib).
 
-It runs as ``python -m builder.figures.worker`` with standard input closed, a scratch folder
-as its working folder and a memory limit, and talks to the build over a private pipe. Each
+It is forked by its keeper (``sandbox.py``) and runs with standard input closed, a scratch
+folder as its working folder and a memory limit, and talks to the build over a private pipe. Each
 job is the blocks of one post that share a namespace; each block's code is compiled with the
 post's path as its file name and padded to its first line, so tracebacks read
 ``posts/x.md:42``. Figures are reset before and closed after every block.
@@ -22,73 +22,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builder.figures import capture, display
+from builder import procutil
+from builder.figures import capture, display, tracking
 from builder.figures.failures import BlockError
 from builder.figures.magics import magic_message, python_source
-from builder.fsutil import file_digest
 
-_PROJECT_ROOT: Path = Path.cwd()
 _MEMORY_MB = 0
-_opened: set[str] = set()
-_SKIP_DIRS = (".cache", ".venv", "venv", "site", ".git")
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    """Record project files opened for reading: they become the block's cache dependencies."""
-    if event != "open" or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
-        return
-    mode = args[1] if len(args) > 1 else "r"
-    flags = args[2] if len(args) > 2 else 0
-    if isinstance(mode, str) and any(c in mode for c in "wax+"):
-        return
-    if isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR):
-        return
-    try:
-        path = os.fsdecode(args[0])
-        _opened.add(os.path.abspath(path))
-    except (TypeError, ValueError):
-        pass
-
-
-_BUILDER = Path(__file__).resolve().parents[1]  # the builder package
-
-
-def _project_relative(path: str) -> str | None:
-    """``path`` relative to the project, if it is an author's file (not the builder's own)."""
-    try:
-        resolved = Path(path).resolve()
-        rel = resolved.relative_to(_PROJECT_ROOT)
-    except (ValueError, OSError):
-        return None
-    if resolved.is_relative_to(_BUILDER):
-        return None
-    if rel.parts and (rel.parts[0] in _SKIP_DIRS or "site-packages" in rel.parts):
-        return None
-    return rel.as_posix()
-
-
-def _dependencies(post: str) -> dict[str, str | None]:
-    """Project modules imported so far and project files opened so far, with their hashes."""
-    found: set[str] = set()
-    for module in list(sys.modules.values()):
-        file = getattr(module, "__file__", None)
-        if file:
-            rel = _project_relative(file)
-            if rel:
-                found.add(rel)
-    for path in _opened:
-        rel = _project_relative(path)
-        if rel and rel != post and os.path.isfile(path):
-            found.add(rel)
-    return {rel: file_digest(_PROJECT_ROOT / rel) for rel in sorted(found)}
-
-
-def _forget_project_modules() -> None:
-    """So an edited helper is imported afresh (and recorded) by the next job in a warm worker."""
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if file and _project_relative(file):
-            del sys.modules[name]
+_SCRATCH = ""
 
 
 def _reset_state(plt: Any, matplotlib: Any, np: Any, seed: int, options: dict[str, Any],
@@ -126,19 +66,19 @@ def _compile(code: str, path: str, first_line: int) -> tuple[Any, Any]:
 
 
 def _format_error(exc: BaseException, post: str) -> BlockError:
-    """Trace frames from the first one in the post on; the worker's own frames are dropped."""
+    """Trace frames from the first one in the post on; the worker's own frames are dropped,
+    and paths are shown as on any machine (``tracking.shown_path``)."""
     frames = traceback.extract_tb(exc.__traceback__)
     start = next((i for i, f in enumerate(frames) if f.filename == post), 0)
     frames = frames[start:]
     shown = traceback.StackSummary.from_list(
-        [f for f in frames if not f.filename.startswith(str(_BUILDER))]
+        [f for f in frames if not f.filename.startswith(str(tracking.BUILDER))]
     )
     for frame in shown:
-        rel = _project_relative(frame.filename) if os.path.isabs(frame.filename) else None
-        if rel:
-            frame.filename = rel
+        frame.filename = tracking.shown_path(frame.filename, post)
     line = max((f.lineno or 0 for f in frames if f.filename == post), default=None)
     message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    message = tracking.hide_paths(message, _SCRATCH)
     if isinstance(exc, MemoryError):
         message += (f" (the worker's memory limit is {_MEMORY_MB} MB; set it with "
                     "'figures.memory_limit_mb' in site.toml)")
@@ -219,14 +159,14 @@ def run_job(job: dict[str, Any], send: Any) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    global _PROJECT_ROOT
-    _PROJECT_ROOT = Path(job["root"]).resolve()
+    global _SCRATCH
+    tracking.reset(Path(job["root"]).resolve(), Path(job["output"]) if job.get("output") else None)
     post = job["post"]
     for extra in (job["post_dir"], job["root"]):
         if extra not in sys.path:
             sys.path.insert(0, extra)
-    _forget_project_modules()
-    _opened.clear()
+    tracking.forget_project_modules()
+    _SCRATCH = job["scratch"]
     os.makedirs(job["scratch"], exist_ok=True)
     os.chdir(job["scratch"])
     matplotlib.rcdefaults()
@@ -253,26 +193,26 @@ def run_job(job: dict[str, Any], send: Any) -> None:
         finally:
             plt.close("all")
         result["outputs"] = outputs.finish()
-        result["deps"] = _dependencies(post)
+        result["deps"] = tracking.dependencies(post)
+        result["untracked"] = sorted(tracking.notes)
         send(("done", result))
         if result["error"] and not options.get("error", False):
             break
     send(("finished", None))
 
 
-def main() -> None:
-    from multiprocessing.connection import Connection
-
-    read_fd, write_fd, memory_mb, parent = (int(a) for a in sys.argv[1:5])
-    from builder.procutil import watch_parent
-
-    watch_parent(parent)
+def serve(read_fd: int, write_fd: int, memory_mb: int) -> None:
+    """Run jobs from the build until it says stop. Called in the process the keeper forked
+    (``sandbox.py``); whatever a job started is killed when it ends (this process is the
+    subreaper of all it starts)."""
     import resource
+    from multiprocessing.connection import Connection
 
     global _MEMORY_MB
     _MEMORY_MB = memory_mb
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    procutil.become_subreaper()
     os.environ["MPLBACKEND"] = "Agg"  # for any Python the author's code starts
     import matplotlib
 
@@ -282,7 +222,9 @@ def main() -> None:
 
     _install_hooks()
 
-    sys.addaudithook(_audit)
+    sys.addaudithook(tracking.audit)
+    for fd in (read_fd, write_fd):  # never handed to a program a block starts
+        os.set_inheritable(fd, False)
     incoming = Connection(read_fd, writable=False)
     outgoing = Connection(write_fd, readable=False)
     outgoing.send(("ready", os.getpid()))
@@ -294,7 +236,4 @@ def main() -> None:
         if job is None:
             return
         run_job(job, outgoing.send)
-
-
-if __name__ == "__main__":
-    main()
+        procutil.kill_descendants()

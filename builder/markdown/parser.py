@@ -139,12 +139,14 @@ def _collect_figure_blocks(state: StateCore) -> None:
         if not is_figure_fence(token.info):
             continue
         line = body_line + token.map[0]
-        options, option_lines, code = split_options(token.content.rstrip("\n"), path, line + 1)
+        content = token.content.rstrip("\n")
+        options, option_lines, code = split_options(content, path, line + 1)
         md = state.md
         caption = md.renderInline(str(options["fig-cap"]), env) if "fig-cap" in options else ""
         block = FigureBlock(
             len(blocks), line, code, options, option_lines,
             code_html=highlight(code + "\n", "python", {}), caption_html=caption,
+            option_count=_line_count(content) - _line_count(code),
         )
         for key, seen in (("label", labels), ("file", files)):
             value = options.get(key)
@@ -159,6 +161,10 @@ def _collect_figure_blocks(state: StateCore) -> None:
         token.meta["figure"] = block.index
         blocks.append(block)
     env["figure_numbers"] = figure_numbers(blocks)
+
+
+def _line_count(text: str) -> int:
+    return text.count("\n") + 1 if text else 0
 
 
 def _check_fence_closed(token: Token, env: dict[str, Any]) -> None:
