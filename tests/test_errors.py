@@ -89,7 +89,7 @@ def test_missing_posts_folder(project: Project) -> None:
         ('timezone = "Mars/Olympus"\n', "site.toml:1: unknown timezone 'Mars/Olympus'"),
         ("title = \n", "site.toml:1: invalid TOML"),
         ("[figures]\nspeed = 3\n", "site.toml:2: unknown key 'figures.speed'"),
-        ("[figures]\nquality = 101\n", "site.toml:2: 'figures.quality' must be at most 100"),
+        ("[figures]\nquality = 101\n", "site.toml:2: 'figures.quality' must be between 1 and 100, not 101"),
         ('title = "x"\nposts_dir = "../elsewhere"\n',
          "site.toml:2: 'posts_dir' must be a folder inside the project, not '../elsewhere'"),
         ('posts_dir = "/srv/posts"\n',
