@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
+
+from figures.style import font_size
 
 F_COLOUR = "#1f6fb4"  # f: blue
 G_COLOUR = "#d9480f"  # g and its flipped, shifted copies: orange
@@ -22,6 +25,9 @@ CONV_COLOUR = "#222222"  # the convolution (f * g)(t): black
 STEP = 1 / 200  # grid spacing: fine enough for smooth curves, exact at the boxes' edges
 FRAMES = 60
 INTERVAL_MS = 80
+WIDTH, HEIGHT = 5.0, 2.8  # inches: 500 CSS px wide
+FONT = font_size(WIDTH)
+LABELLED = (-0.15, 2.75)  # room above the signals for an animation's running label
 
 
 @dataclass(frozen=True)
@@ -113,17 +119,31 @@ def convolve(f: Signal, g: Signal, x: np.ndarray) -> np.ndarray:
 # --- drawing -------------------------------------------------------------------------------
 
 
-def _axes(width: float = 6.4, height: float = 3.2, xlim: tuple[float, float] = (-2.5, 2.5),
+def _axes(width: float = WIDTH, height: float = HEIGHT,
+          xlim: tuple[float, float] = (-2.5, 2.5),
           ylim: tuple[float, float] = (-0.15, 2.3)) -> tuple[Figure, plt.Axes]:
+    """Axes for the signals; animations pass a taller ``ylim`` to keep their label clear."""
     fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.axhline(0, color="#999999", linewidth=0.8, zorder=0)
     ax.axvline(0, color="#999999", linewidth=0.8, zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_xlabel("$x$")
+    ax.set_xlabel("$x$", fontsize=FONT, labelpad=0)
+    ax.tick_params(labelsize=FONT)
     ax.grid(True, color="#eeeeee", linewidth=0.6)
     return fig, ax
+
+
+def _legend(ax: plt.Axes) -> None:
+    """One row above the plot, where nothing that moves can run into it."""
+    ax.figure.legend(loc="outside upper center", ncols=len(ax.get_legend_handles_labels()[0]),
+                     frameon=False, fontsize=FONT, handlelength=1.5, columnspacing=1.2)
+
+
+def _label(ax: plt.Axes) -> plt.Text:
+    """The changing text of an animation (the shift, the area), top left."""
+    return ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=FONT, va="top")
 
 
 def plot_signals(xlim: tuple[float, float] = (-2.5, 2.5), **signals: Signal) -> Figure:
@@ -131,9 +151,11 @@ def plot_signals(xlim: tuple[float, float] = (-2.5, 2.5), **signals: Signal) -> 
     fig, ax = _axes(xlim=xlim)
     x = grid(*xlim)
     colours = [F_COLOUR, G_COLOUR, CONV_COLOUR]
-    for (name, signal), colour in zip(signals.items(), colours, strict=False):
-        ax.plot(x, signal(x), color=colour, linewidth=2.2, label=f"${name}(x)$")
-    ax.legend(loc="upper right", frameon=False)
+    for k, ((name, signal), colour) in enumerate(zip(signals.items(), colours, strict=False)):
+        # the first on top: where f and g share an edge, both still show
+        plot_signal(ax, x, signal, color=colour, linewidth=2.2, label=f"${name}(x)$",
+                zorder=3 + len(signals) - k)
+    _legend(ax)
     return fig
 
 
@@ -141,13 +163,49 @@ def plot_flip(g: Signal) -> Figure:
     """``g`` faded, and its mirror image ``g'(x) = g(-x)`` drawn over it."""
     fig, ax = _axes()
     x = grid(-2.5, 2.5)
-    ax.plot(x, g(x), color=G_COLOUR, linewidth=1.5, alpha=0.35, linestyle="--",
+    plot_signal(ax, x, g, color=G_COLOUR, linewidth=1.5, alpha=0.35, linestyle="--",
             label="$g(x)$")
-    ax.plot(x, g.flipped()(x), color=G_COLOUR, linewidth=2.2, label="$g'(x) = g(-x)$")
+    plot_signal(ax, x, g.flipped(), color=G_COLOUR, linewidth=2.2, label="$g'(x) = g(-x)$")
     ax.annotate("", xy=(-0.5, 1.0), xytext=(0.5, 1.0),
                 arrowprops={"arrowstyle": "->", "color": "#555555", "linewidth": 1.2})
-    ax.legend(loc="upper right", frameon=False)
+    _legend(ax)
     return fig
+
+
+def is_steps(signal: Signal, x: np.ndarray) -> bool:
+    """Piecewise constant on ``x`` (a box, not a curve): its jumps are the only changes."""
+    return np.count_nonzero(np.diff(signal(x))) <= 0.02 * len(x)
+
+
+def crisp(artist: Any, steps: bool = True) -> Any:
+    """No antialiasing for a moving artist whose edges are vertical or horizontal: there it
+    adds no smoothness, only in-between shades that change every frame and cost an animation
+    a quarter of its bytes. (A curve keeps it: ``steps=False``.)"""
+    if steps:
+        artist.set_antialiased(False)
+    return artist
+
+
+def moving_line(ax: plt.Axes, steps: bool, **style: Any) -> Any:
+    """A line for a moving signal; a piecewise-constant one is drawn as exact steps, crisp."""
+    (line,) = ax.plot([], [], drawstyle="steps-mid" if steps else "default", **style)
+    return crisp(line, steps)
+
+
+def plot_signal(ax: plt.Axes, x: np.ndarray, signal: Signal, **style: Any) -> Any:
+    """A still signal; a piecewise-constant one as exact steps (vertical edges)."""
+    y = signal(x)
+    if is_steps(signal, x):
+        return ax.plot(*as_steps(x, y), drawstyle="steps-mid", **style)[0]
+    return ax.plot(x, y, **style)[0]
+
+
+def as_steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Samples for a ``steps-mid`` line: without a jump's in-between value (a box is 1/2 at
+    its edges), so each jump is one vertical edge at that sample, not two a pixel apart."""
+    middle = (y[1:-1] != y[:-2]) & (y[1:-1] != y[2:])
+    keep = np.concatenate([[True], ~middle, [True]])
+    return x[keep], y[keep]
 
 
 def _sweep(t0: float, t1: float, frames: int = FRAMES) -> np.ndarray:
@@ -158,20 +216,22 @@ def _sweep(t0: float, t1: float, frames: int = FRAMES) -> np.ndarray:
 
 def animate_shift(g: Signal, t0: float = -1.5, t1: float = 1.5) -> FuncAnimation:
     """``g'(x - t)`` sliding with ``t``; a marker shows where ``t`` is."""
-    fig, ax = _axes()
+    fig, ax = _axes(ylim=LABELLED)
     x = grid(-2.5, 2.5)
     flipped = g.flipped()
-    ax.plot(x, flipped(x), color=G_COLOUR, linewidth=1.2, alpha=0.3, linestyle="--",
+    plot_signal(ax, x, flipped, color=G_COLOUR, linewidth=1.2, alpha=0.3, linestyle="--",
             label="$g'(x)$")
-    (line,) = ax.plot([], [], color=G_COLOUR, linewidth=2.2, label="$g'(x - t)$")
+    steps = is_steps(g, x)
+    line = moving_line(ax, steps, color=G_COLOUR, linewidth=2.2, label="$g'(x - t)$")
     (marker,) = ax.plot([], [], "v", color=CONV_COLOUR, markersize=8)
-    label = ax.text(0.02, 0.92, "", transform=ax.transAxes)
-    ax.legend(loc="upper right", frameon=False)
+    label = _label(ax)
+    _legend(ax)
     ts = _sweep(t0, t1)
 
     def draw(i: int) -> tuple:
         t = ts[i]
-        line.set_data(x, flipped.shifted(t)(x))
+        y = flipped.shifted(t)(x)
+        line.set_data(*(as_steps(x, y) if steps else (x, y)))
         marker.set_data([t], [-0.08])
         label.set_text(f"$t = {t:+.2f}$")
         return line, marker, label
@@ -185,8 +245,9 @@ def _shade_product(ax: plt.Axes, f: Signal, g: Signal, t: float, x: np.ndarray,
     for artist in shaded:
         artist.remove()
     shaded.clear()
-    shaded.append(ax.fill_between(x, f(x) * g(t - x), color=AREA_COLOUR, alpha=0.8,
-                                  linewidth=0))
+    product = f(x) * g(t - x)
+    area = ax.fill_between(x, product, color=AREA_COLOUR, alpha=0.8, linewidth=0)
+    shaded.append(crisp(area, np.count_nonzero(np.diff(product)) <= 0.02 * len(x)))
 
 
 def overlap(f: Signal, g: Signal, t: float, x: np.ndarray) -> tuple[float, float] | None:
@@ -199,27 +260,30 @@ def overlap(f: Signal, g: Signal, t: float, x: np.ndarray) -> tuple[float, float
 
 def animate_overlap(f: Signal, g: Signal, t0: float = -1.0, t1: float = 2.0) -> FuncAnimation:
     """``f`` and the flipped, shifted ``g``; the area under their product over ``[a, b]``."""
-    fig, ax = _axes()
+    fig, ax = _axes(ylim=LABELLED)
     x = grid(-2.5, 2.5)
-    ax.plot(x, f(x), color=F_COLOUR, linewidth=2.2, label="$f(x)$")
-    (line,) = ax.plot([], [], color=G_COLOUR, linewidth=2.2, label="$g'(x - t)$")
-    label = ax.text(0.02, 0.92, "", transform=ax.transAxes)
-    ax.legend(loc="upper right", frameon=False)
+    plot_signal(ax, x, f, color=F_COLOUR, linewidth=2.2, label="$f(x)$")
+    steps = is_steps(g, x)
+    line = moving_line(ax, steps, color=G_COLOUR, linewidth=2.2, label="$g'(x - t)$")
+    label = _label(ax)
+    _legend(ax)
     ts = _sweep(t0, t1)
     shaded: list = []
 
     def draw(i: int) -> tuple:
         t = ts[i]
         _shade_product(ax, f, g, t, x, shaded)
-        line.set_data(x, g(t - x))
+        y = g(t - x)
+        line.set_data(*(as_steps(x, y) if steps else (x, y)))
         span = overlap(f, g, t, x)
         if span:
             a, b = span
             for end, name in ((a, "a"), (b, "b")):
                 shaded.append(ax.axvline(end, color="#777777", linewidth=0.8, linestyle=":"))
-                shaded.append(ax.text(end, 2.12, f"${name}$", ha="center", va="bottom"))
+                shaded.append(ax.text(end, 2.12, f"${name}$", ha="center", va="bottom",
+                                      fontsize=FONT))
         area = convolution_at(f, g, t, x)
-        label.set_text(f"$t = {t:+.2f}$,  area $= {area:.2f}$")
+        label.set_text(f"$t = {t:+.2f}$,  $\\mathrm{{area}} = {area:.2f}$")
         return (line, label, *shaded)
 
     return FuncAnimation(fig, draw, frames=len(ts), interval=INTERVAL_MS)
@@ -228,21 +292,24 @@ def animate_overlap(f: Signal, g: Signal, t0: float = -1.0, t1: float = 2.0) -> 
 def animate_discrete(f: Signal, g: Signal, step: float = 0.25, t0: float = -1.0,
                      t1: float = 2.0) -> FuncAnimation:
     """The discrete version: samples ``f[i]`` and ``g[t - i]``; the sum of their products."""
-    fig, ax = _axes()
+    fig, ax = _axes(ylim=LABELLED)
     x = np.arange(round(-2.5 / step), round(2.5 / step) + 1) * step
     fine = grid(-2.5, 2.5)
     ts = np.round(_sweep(t0, t1) / step) * step  # the discrete shift moves sample by sample
     f_stems = ax.stem(x - step * 0.12, f(x), linefmt=F_COLOUR, markerfmt="o", basefmt=" ",
                       label="$f[i]$")
     f_stems.markerline.set_color(F_COLOUR)
-    ax.plot(fine, f(fine), color=F_COLOUR, linewidth=0.8, alpha=0.3)
+    plot_signal(ax, fine, f, color=F_COLOUR, linewidth=0.8, alpha=0.3)
     g_stems = ax.stem(x + step * 0.12, g(-x), linefmt=G_COLOUR, markerfmt="s", basefmt=" ",
                       label="$g[t - i]$")
     g_stems.markerline.set_color(G_COLOUR)
+    crisp(g_stems.stemlines)  # stems are vertical; the markers stay smooth
     bars = ax.bar(x, np.zeros_like(x), width=step * 0.8, color=AREA_COLOUR, alpha=0.8,
                   zorder=0, label="$f[i]\\,g[t - i]$")
-    label = ax.text(0.02, 0.92, "", transform=ax.transAxes)
-    ax.legend(loc="upper right", frameon=False, fontsize=9)
+    for bar in bars:
+        crisp(bar)
+    label = _label(ax)
+    _legend(ax)
 
     def draw(i: int) -> tuple:
         t = ts[i]
@@ -270,19 +337,21 @@ def animate_convolution(f: Signal, g: Signal, t0: float = -1.5, t1: float = 2.5,
     x = grid(t0 - 0.5, t1 + 0.5)
     trace_x = grid(-3.0, 3.0)
     result = convolve(f, g, trace_x)
-    ax.plot(x, f(x), color=F_COLOUR, linewidth=2.0, label="$f(x)$")
-    (moving,) = ax.plot([], [], color=G_COLOUR, linewidth=2.0, label="$g(t - x)$")
+    plot_signal(ax, x, f, color=F_COLOUR, linewidth=2.0, label="$f(x)$")
+    steps = is_steps(g, x)
+    moving = moving_line(ax, steps, color=G_COLOUR, linewidth=2.0, label="$g(t - x)$")
     (trace,) = ax.plot([], [], color=CONV_COLOUR, linewidth=2.2, label="$(f * g)(t)$")
     (dot,) = ax.plot([], [], "o", color=CONV_COLOUR, markersize=5)
     cursor = ax.axvline(t0, color="#777777", linewidth=0.8, linestyle=":")
-    ax.legend(loc="upper right", frameon=False)
+    _legend(ax)
     ts = np.linspace(t0, t1, FRAMES)
     shaded: list = []
 
     def draw(i: int) -> tuple:
         t = ts[i]
         _shade_product(ax, f, g, t, x, shaded)
-        moving.set_data(x, g(t - x))
+        y = g(t - x)
+        moving.set_data(*(as_steps(x, y) if steps else (x, y)))
         upto = trace_x <= t + 1e-9
         trace.set_data(trace_x[upto], result[upto])
         dot.set_data([t], [convolution_at(f, g, t, trace_x)])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import flagship as figures
 from tests.browser import CHROMIUM, browser_page, is_local, serve_folder
 from tests.conftest import REPO, Project
 
@@ -60,6 +61,37 @@ def test_flagship_post_typesets_and_resolves(flagship: Project) -> None:
         assert not failed, failed
         assert blocked_only_outside(errors, blocked) == []
         assert all(not is_local(url) for url in blocked)
+
+
+def test_figures_on_a_laptop_and_a_phone(flagship: Project) -> None:
+    """Each figure is shown at its 1x size, or the column's width when that is narrower, in
+    the column widths the text-size test assumes; screenshots of each, at both, for review."""
+    flagship.build()
+    site = flagship.root / "site"
+    post = next(p for p in site.rglob("index.html") if "cnns" in str(p)).parent
+    with serve_folder(site) as base, browser_page() as (page, errors, failed, _):
+        for device, (window, column) in figures.COLUMNS.items():
+            page.set_viewport_size({"width": window, "height": 900})
+            page.goto(base + "/" + post.relative_to(site).as_posix() + "/")
+            width = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                                  "'.post-body')).width)")
+            assert column <= width < column + 1, (device, width)  # the test assumes no wider
+            folder = ARTIFACTS / f"figures-{window}px"
+            folder.mkdir(parents=True, exist_ok=True)
+            shown = page.locator("figure.figure").all()
+            assert len(shown) == len(figures.blocks())
+            for figure in shown:
+                image = figure.locator("img")
+                image.scroll_into_view_if_needed()
+                natural = image.evaluate("i => i.decode().then(() => i.naturalWidth)")
+                box = image.bounding_box()
+                css = int(image.get_attribute("width"))
+                assert natural >= 2 * css  # drawn at 2x: sharp on a high-density screen
+                assert abs(box["width"] - min(css, column)) <= 1, (figure.get_attribute("id"))
+                label = figure.get_attribute("id")
+                figure.screenshot(path=str(folder / f"{label}.png"))
+        assert not failed, failed
+        assert errors == [] or all("net::ERR_" in e for e in errors)
 
 
 def test_site_pages_render_without_errors(project: Project) -> None:
