@@ -14,7 +14,7 @@ import base64
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -111,7 +111,9 @@ def check_figures(config: Config, options: BuildOptions, update: bool,
             if again.get(name) != now[name]["hash"]:
                 report.problems.append(f"{name}: two runs made different bytes "
                                        "(unseeded randomness, a timestamp, a dict order?)")
-        report.problems += _missing_references(config, posts, html, now)
+        written = {f"{post}:{name}" for post, results in first.results.items()
+                   for result in results.values() for name in result.files}
+        report.problems += _missing_references(config, posts, html, now.keys() | written)
         lock_path = config.root / LOCK_FILE
         versions = library_versions()
         if update:
@@ -124,8 +126,9 @@ def check_figures(config: Config, options: BuildOptions, update: bool,
 
 
 def _missing_references(config: Config, posts: list, html: dict[str, str],
-                        made: dict[str, Any]) -> list[str]:
-    """Every image a post's HTML points at must be a figure it made or a static file."""
+                        made: Collection[str]) -> list[str]:
+    """Every image a post's HTML points at must be a figure it made, a file its blocks
+    wrote, or a static file."""
     problems = []
     static = config.root / "static"
     for meta, _ in posts:
@@ -141,7 +144,7 @@ def _missing_references(config: Config, posts: list, html: dict[str, str],
             if not ok:
                 line = _line_of(config.root / meta.source, src)
                 problems.append(f"{meta.source}:{line}: image '{src}' is referenced but "
-                                "no figure block makes it")
+                                "no figure block makes or writes it")
     return problems
 
 

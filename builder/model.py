@@ -78,6 +78,9 @@ class ParsedBody:
     headings: tuple[Heading, ...]
     blocks: tuple[FigureBlock, ...]
     warnings: tuple[BuildWarning, ...] = ()  # what the post asks for that we build around
+    # relative addresses the post's HTML refers to (``sine.gif``, ``data/x.csv``): files its
+    # blocks write are published when the post refers to them (known for posts with blocks)
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,10 +111,12 @@ class CellOutput:
 
 @dataclass(frozen=True)
 class FigureResult:
-    """What a figure block showed: its outputs, in order."""
+    """What a figure block showed: its outputs, in order, and the files it wrote that the
+    post refers to (published beside the page)."""
 
     block: int
     outputs: tuple[CellOutput, ...] = ()
+    files: tuple[str, ...] = ()
 
     @property
     def images(self) -> tuple[FigureImage, ...]:

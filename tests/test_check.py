@@ -40,7 +40,7 @@ def test_check_reports_errors_and_missing_images(project: Project) -> None:
     project.post("2020-01-01-c.md", POST.replace("wave.png)", "gone.png)").replace("SCALE", "1"))
     result = project.run("check", check=False)
     assert result.returncode == 1
-    assert "posts/2020-01-01-c.md:4: image 'gone.png' is referenced but no figure block makes it" \
+    assert "posts/2020-01-01-c.md:4: image 'gone.png' is referenced but no figure block makes or writes it" \
         in result.stderr
     project.post("2020-01-01-c.md", POST)  # SCALE is undefined
     result = project.run("check", check=False)

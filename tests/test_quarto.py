@@ -190,3 +190,57 @@ def test_other_magics_name_their_line(project: Project) -> None:
     assert "\nposts/2021-03-09-m.md:6: IPython magic '%run' cannot run here: blocks are plain " \
         "Python" in stderr
     assert "SyntaxError" not in stderr
+
+
+def sources(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted((root / "posts").rglob("*")) if p.is_file()}
+
+
+def test_blocks_run_in_the_posts_folder(site: Project) -> None:
+    html = page(site, "10", "post-folder")
+    first, second, third = cells(html)
+    assert outputs(second) == []
+    assert outputs(first) == ["cell-output-stdout: 4 rows, last value 0.125; pattern (8, 8)"]
+    folder = site.root / "site/2021/03/10/post-folder"
+    with Image.open(folder / "decay.gif") as gif:
+        assert gif.n_frames == 4
+    assert (folder / "decay.svg").read_text().lstrip().startswith("<?xml")
+    assert '<img src="decay.gif" alt="The decay, animated by hand"' in html
+    assert not (folder / "scratch-notes.txt").exists()  # written but not shown
+    assert outputs(third) == ["cell-output-stdout: overwritten"]  # the later block's view
+    # the author's folder is as it was: nothing written into it, nothing overwritten
+    assert sources(site.root) == sources(FIXTURE)
+
+
+def test_what_a_block_reads_in_its_folder_is_a_dependency(project: Project) -> None:
+    project.write("posts/data/values.csv", "1\n2\n")
+    post = project.post("2021-03-10-r.md", "---\ntitle: R\n---\n```{python}\n"
+                        "import numpy as np\nprint(np.loadtxt('data/values.csv').sum())\n```\n")
+    project.build()
+    assert "3.0" in project.page("2021/03/10/r/index.html")
+    project.write("posts/data/values.csv", "5\n5\n")
+    result = project.build("--explain")
+    assert "posts/2021-03-10-r.md:4: block-1: ran (posts/data/values.csv changed)" \
+        in result.stderr
+    assert "10.0" in project.page("2021/03/10/r/index.html")
+    post.write_text(post.read_text() + "\nMore prose.\n")
+    assert "block-1: cached" in project.build("--explain").stderr
+    # nothing the block wrote or read is left in the project outside .cache and site
+    assert sorted(p.name for p in (project.root / "posts").rglob("*")) == [
+        "2021-03-10-r.md", "data", "values.csv"]
+
+
+def test_written_files_come_from_the_cache_too(project: Project) -> None:
+    post = project.post("2021-03-10-w.md", "---\ntitle: W\n---\n![](out/table.csv)\n\n"
+                        "```{python}\nimport os, numpy as np\nos.makedirs('out', exist_ok=True)\n"
+                        "np.savetxt('out/table.csv', [1, 2])\n```\n")
+    project.build()
+    written = project.root / "site/2021/03/10/w/out/table.csv"
+    assert written.read_text().startswith("1.0")
+    post.write_text(post.read_text().replace("![](out/table.csv)", "[table](out/table.csv)"))
+    assert "block-1: cached" in project.build("--explain").stderr
+    assert written.read_text().startswith("1.0")
+    post.write_text(post.read_text().replace("[table](out/table.csv)", "No link."))
+    project.build()
+    assert not written.exists()  # no longer referred to: no longer published

@@ -20,6 +20,29 @@ _BUILTINS = frozenset(dir(builtins))
 # Calls that change state every later block sees (styles, seeds, global settings).
 _STATEFUL = frozenset({"rc", "rcParams", "use", "seed", "set_printoptions", "setrecursionlimit",
                        "filterwarnings", "simplefilter", "set_option"})
+# Calls that write files in the post's folder, which a later block may read: a block that
+# makes them runs (and is cached) with every block after it.
+# (Names common for other things, such as ``str.replace`` or ``list.copy``, are left out.)
+_WRITERS = frozenset({
+    "save", "savefig", "savez", "savez_compressed", "savetxt", "imsave", "imwrite",
+    "write_text", "write_bytes", "to_csv", "to_json", "to_parquet", "to_excel", "to_pickle",
+    "to_feather", "to_hdf", "to_file", "mkdir", "makedirs", "rename", "unlink", "rmtree",
+    "copyfile", "copytree",
+})
+_WRITE_MODES = frozenset("wax+")
+
+
+def _writes_files(call: ast.Call) -> bool:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name in _WRITERS:
+        return True
+    if name == "open":
+        modes = [*call.args[1:2], *(k.value for k in call.keywords if k.arg == "mode")]
+        return any(isinstance(m, ast.Constant) and isinstance(m.value, str)
+                   and _WRITE_MODES & set(m.value) for m in modes) or (
+            any(not isinstance(m, ast.Constant) for m in modes))
+    return False
 
 
 def _reads_and_binds(node: ast.AST) -> tuple[set[str], set[str], bool]:
@@ -39,7 +62,7 @@ def _reads_and_binds(node: ast.AST) -> tuple[set[str], set[str], bool]:
                 bound.update(a.arg for a in ast.walk(sub.args) if isinstance(a, ast.arg))
         elif isinstance(sub, (ast.Global, ast.Nonlocal)) or (
             isinstance(sub, ast.Attribute) and sub.attr in _STATEFUL
-        ):
+        ) or (isinstance(sub, ast.Call) and _writes_files(sub)):
             stateful = True
         elif isinstance(sub, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]

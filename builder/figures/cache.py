@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from builder.fsutil import atomic_write, file_digest, listing_digest
@@ -57,7 +57,7 @@ class FigureCache:
                 if self.current_digest(rel) != digest:
                     return None, (f"files were added to or removed from {rel}"
                                   if rel.endswith("/") else f"{rel} changed")
-            for image in entry_images(entry):
+            for image in [*entry_images(entry), *entry["files"]]:
                 if file_digest(self.object_path(image["digest"], image["file"])) \
                         != image["digest"]:
                     return None, f"its cached image {image['file']} was damaged"
@@ -66,7 +66,7 @@ class FigureCache:
         return entry, "cached"
 
     def object_path(self, digest: str, name: str) -> Path:
-        return self.objects / digest[:2] / f"{digest}.{name.rsplit('.', 1)[-1]}"
+        return self.objects / digest[:2] / f"{digest}{PurePosixPath(name).suffix}"
 
     def store_image(self, source: Path, name: str) -> str:
         """Move a freshly made image into the store; return its hash."""

@@ -9,11 +9,13 @@ the traceback of an ``error: true`` block becomes its last output.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from builder.errors import BuildError
 from builder.figures.cache import FigureCache
+from builder.markdown.references import local_references
 from builder.model import CellOutput, FigureImage, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
 
@@ -34,6 +36,12 @@ def stored_outputs(result: dict[str, Any], cache: FigureCache, folder: Path,
     if error:
         outputs.append({"type": "error", "text": error["details"] or error["message"]})
     return outputs
+
+
+def stored_files(result: dict[str, Any], cache: FigureCache) -> list[dict[str, str]]:
+    """The files a block wrote in the post's folder, moved into the store."""
+    return [{"file": item["file"], "digest": cache.store_image(Path(item["path"]), item["file"])}
+            for item in result["files"]]
 
 
 def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
@@ -74,6 +82,35 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
                     lambda d=image.digest, n=name: cache.read_image(d, n),
                 ))
             stage.results[meta.source][block.index] = FigureResult(block.index, tuple(outputs))
+        _publish_written(meta, body, entries, cache, stage, folder, claimed)
+
+
+def _publish_written(meta: PostMeta, body: ParsedBody,
+                     entries: dict[tuple[str, int], dict[str, Any]], cache: FigureCache,
+                     stage: FigureStage, folder: str, claimed: dict[str, int]) -> None:
+    """Files the post's blocks wrote that the post refers to (in its text or in what its
+    blocks showed), beside its page; the last block to write a file wins, as on disk."""
+    results = stage.results[meta.source]
+    shown = "\n".join(o.text for r in results.values() for o in r.outputs if o.kind == "html")
+    wanted = set(body.references) | set(local_references(shown))
+    latest: dict[str, tuple[str, int]] = {}
+    for block in body.blocks:
+        entry = entries.get((meta.source, block.index))
+        for item in entry.get("files", []) if entry else []:
+            if item["file"] in wanted:
+                latest[item["file"]] = (item["digest"], block.index)
+    for name, (digest, index) in sorted(latest.items()):
+        if name in claimed:
+            stage.errors.append(BuildError(
+                f"the file '{name}' a block wrote is also the name of a figure of the block on "
+                f"line {claimed[name]}", meta.source, body.blocks[index].line,
+                hint="write it under another name, or name the figure with '#| file:'"))
+            continue
+        result = results.get(index)
+        if result is not None:
+            results[index] = replace(result, files=(*result.files, name))
+        stage.outputs.append(Output(folder + name, "file:" + digest,
+                                    lambda d=digest, n=name: cache.read_image(d, n)))
 
 
 def _cell_output(output: dict[str, Any], meta: PostMeta, line: int) -> CellOutput:

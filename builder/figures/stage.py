@@ -26,14 +26,15 @@ from builder.figures.analysis import block_dependencies, job_groups
 from builder.figures.cache import FigureCache
 from builder.figures.depends import declared_digests, declared_files
 from builder.figures.options import depends
-from builder.figures.outputs import results_and_outputs, stored_outputs
+from builder.figures.outputs import results_and_outputs, stored_files, stored_outputs
 from builder.figures.runner import Job, JobOutcome, WorkerPool
 from builder.fsutil import digest
 from builder.model import FigureBlock, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
 
-FIGURES_VERSION = "3"  # 2: GIFs drawn at the retina factor; JPEG and WebP; 3: tight boxes,
-# and a block's outputs in order
+# 2: GIFs drawn at the retina factor; JPEG and WebP; 3: tight boxes, a block's outputs in
+# order; 4: the files a block writes in the post's folder
+FIGURES_VERSION = "4"
 # Options that change what a block's run produces (the others only change how it is shown).
 _RUN_OPTIONS = ("label", "file", "format", "fig-format", "fig-width", "fig-height", "fig-dpi",
                 "fig-crop", "error", "depends")
@@ -205,9 +206,9 @@ def run_figures(
         scratch = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-",
                                         dir=_ensure(cache.folder / "tmp")))
         try:
-            for job in planned:
+            for number, job in enumerate(planned):
                 job.payload["out_dir"] = str(_ensure(scratch / _hash(job.post)[:12]))
-                job.payload["scratch"] = str(scratch / "cwd" / _hash(job.post)[:12])
+                job.payload["scratch"] = str(scratch / "cwd" / str(number))
 
             posts_by_source = {meta.source: (meta, body) for meta, body in posts}
 
@@ -290,7 +291,12 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
             ))
             continue
         entry = {"outputs": stored_outputs(result, cache, out_dir / str(index)),
-                 "deps": result["deps"], "untracked": result.get("untracked", [])}
+                 "files": stored_files(result, cache), "deps": result["deps"],
+                 "untracked": result.get("untracked", [])}
+        if result["left_out"]:
+            stage.warnings.append(BuildWarning(
+                job.post, block.line, f"{result['left_out']} more files the block wrote are "
+                "not kept (at most 200 files and 200 MB per block)"))
         cache.store_entry(keys[(job.post, index)], entry)
         entries[(job.post, index)] = entry
         stage.ran += 1

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from builder.figures.folder import source_folder
 from builder.fsutil import file_digest, listing_digest
 
 BUILDER = Path(__file__).resolve().parents[1]  # the builder package
@@ -34,6 +35,11 @@ _state: dict[str, Any] = {"root": Path.cwd(), "output": None, "system": ()}
 opened: set[str] = set()
 listed: set[str] = set()
 notes: set[str] = set()
+
+
+def output() -> Path | None:
+    """The site's output folder of the running job (a block must not read the last build)."""
+    return _state["output"]
 
 
 def reset(root: Path, output: Path | None) -> None:
@@ -148,6 +154,7 @@ def dependencies(post: str) -> dict[str, str | None]:
             found[key] = None
     ignore = {str(_state["output"])} if _state["output"] else set()
     for path in list(listed):
+        path = source_folder(path)  # a folder of the mirror stands for the post's own
         rel = project_relative(path)
         key = (rel + "/" if rel else "./") if rel is not None else _outside_data(path)
         if key and os.path.isdir(path):

@@ -1,8 +1,9 @@
 """The worker process that runs authors' figure code (with ``backend.py`` and ``capture.py``,
 the only modules importing matplotlib).
 
-It is forked by its keeper (``sandbox.py``) and runs with standard input closed, a scratch
-folder as its working folder and a memory limit, and talks to the build over a private pipe. Each
+It is forked by its keeper (``sandbox.py``) and runs with standard input closed, a mirror of
+the post's folder as its working folder (``folder.py``) and a memory limit, and talks to the
+build over a private pipe. Each
 job is the blocks of one post that share a namespace; each block's code is compiled with the
 post's path as its file name and padded to its first line, so tracebacks read
 ``posts/x.md:42``. Figures are reset before and closed after every block.
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from builder import procutil
-from builder.figures import capture, display, tracking
+from builder.figures import capture, display, folder, tracking
 from builder.figures.failures import BlockError
 from builder.figures.magics import magic_message, python_source
 
@@ -167,8 +168,9 @@ def run_job(job: dict[str, Any], send: Any) -> None:
             sys.path.insert(0, extra)
     tracking.forget_project_modules()
     _SCRATCH = job["scratch"]
-    os.makedirs(job["scratch"], exist_ok=True)
-    os.chdir(job["scratch"])
+    cwd = folder.build_mirror(Path(job["root"]).resolve(), Path(job["post_dir"]).resolve(),
+                              Path(job["scratch"]), tracking.output())
+    os.chdir(cwd)
     matplotlib.rcdefaults()
     matplotlib.rcParams["svg.hashsalt"] = "build-site"
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": job["post_path"]}
@@ -180,10 +182,11 @@ def run_job(job: dict[str, Any], send: Any) -> None:
         options = block["options"]
         result: dict[str, Any] = {"index": block["index"], "error": None}
         _reset_state(plt, matplotlib, np, block["index"], options, figsize)
-        folder = out_dir / str(block["index"])
-        folder.mkdir(parents=True, exist_ok=True)
-        images = capture.BlockImages(block, settings, folder, post)
+        block_dir = out_dir / str(block["index"])
+        block_dir.mkdir(parents=True, exist_ok=True)
+        images = capture.BlockImages(block, settings, block_dir, post)
         outputs = display.Outputs(settings["max_output_bytes"], images)
+        before = folder.snapshot(cwd)
         try:
             with _block_context(images, outputs, post):
                 _run_block(block, namespace, post, outputs)
@@ -193,11 +196,14 @@ def run_job(job: dict[str, Any], send: Any) -> None:
         finally:
             plt.close("all")
         result["outputs"] = outputs.finish()
+        result["files"], result["left_out"] = folder.keep_written(
+            folder.written(before, folder.snapshot(cwd)), cwd, block_dir / "files")
         result["deps"] = tracking.dependencies(post)
         result["untracked"] = sorted(tracking.notes)
         send(("done", result))
         if result["error"] and not options.get("error", False):
             break
+    folder.release()
     send(("finished", None))
 
 
@@ -223,6 +229,7 @@ def serve(read_fd: int, write_fd: int, memory_mb: int) -> None:
     _install_hooks()
 
     sys.addaudithook(tracking.audit)
+    sys.addaudithook(folder.audit)
     for fd in (read_fd, write_fd):  # never handed to a program a block starts
         os.set_inheritable(fd, False)
     incoming = Connection(read_fd, writable=False)

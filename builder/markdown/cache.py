@@ -171,6 +171,7 @@ def _body_to(body: ParsedBody) -> dict[str, Any]:
         "headings": [[h.level, h.id, h.text] for h in body.headings],
         "blocks": [dict(b.__dict__) for b in body.blocks],
         "warnings": [[w.path, w.line, w.message, w.hint] for w in body.warnings],
+        "references": list(body.references),
     }
 
 
@@ -182,4 +183,5 @@ def _body_from(data: dict[str, Any]) -> ParsedBody:
         headings=tuple(Heading(*h) for h in data["headings"]),
         blocks=tuple(FigureBlock(**b) for b in data["blocks"]),
         warnings=tuple(BuildWarning(*w) for w in data["warnings"]),
+        references=tuple(data["references"]),
     )

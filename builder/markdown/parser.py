@@ -31,6 +31,7 @@ from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
 from builder.markdown.html_math import html_math_plugin
 from builder.markdown.kramdown_math import UNCLOSED, kramdown_math_plugin
+from builder.markdown.references import local_references
 from builder.model import FigureBlock, Heading, ParsedBody
 
 _FIG_REF = re.compile(r"@(fig-[A-Za-z0-9_-]*[A-Za-z0-9])")
@@ -98,6 +99,7 @@ def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning
             if t.type == "heading_open"
         ),
         blocks=tuple(env["blocks"]),
+        references=local_references(html) if env["blocks"] else (),
     )
 
 
