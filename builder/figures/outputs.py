@@ -51,6 +51,8 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
     for entry in entries.values():
         stage.deps.update(entry["deps"])
     for meta, body in posts:
+        if not body.blocks:
+            continue
         folder = str(PurePosixPath(meta.output_file).parent)
         folder = "" if folder == "." else folder + "/"
         claimed: dict[str, int] = {}

@@ -15,8 +15,10 @@ same on every machine and never shows the author's home or virtualenv.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +77,20 @@ def _by_machinery() -> bool:
     return False
 
 
+@contextlib.contextmanager
+def unheard() -> Iterator[None]:
+    """What the worker itself reads and lists (mirroring the post's folder, looking for the
+    files a block wrote) is not the block's doing."""
+    _state["quiet"] = True
+    try:
+        yield
+    finally:
+        _state["quiet"] = False
+
+
 def audit(event: str, args: tuple[Any, ...]) -> None:
+    if _state.get("quiet"):
+        return
     if event == "open":
         _opened(args)
     elif event in _LISTS:

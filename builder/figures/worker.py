@@ -168,8 +168,9 @@ def run_job(job: dict[str, Any], send: Any) -> None:
             sys.path.insert(0, extra)
     tracking.forget_project_modules()
     _SCRATCH = job["scratch"]
-    cwd = folder.build_mirror(Path(job["root"]).resolve(), Path(job["post_dir"]).resolve(),
-                              Path(job["scratch"]), tracking.output())
+    with tracking.unheard():
+        cwd = folder.build_mirror(Path(job["root"]).resolve(), Path(job["post_dir"]).resolve(),
+                                  Path(job["scratch"]), tracking.output())
     os.chdir(cwd)
     matplotlib.rcdefaults()
     matplotlib.rcParams["svg.hashsalt"] = "build-site"
@@ -186,7 +187,8 @@ def run_job(job: dict[str, Any], send: Any) -> None:
         block_dir.mkdir(parents=True, exist_ok=True)
         images = capture.BlockImages(block, settings, block_dir, post)
         outputs = display.Outputs(settings["max_output_bytes"], images)
-        before = folder.snapshot(cwd)
+        with tracking.unheard():
+            before = folder.snapshot(cwd)
         try:
             with _block_context(images, outputs, post):
                 _run_block(block, namespace, post, outputs)
@@ -196,8 +198,9 @@ def run_job(job: dict[str, Any], send: Any) -> None:
         finally:
             plt.close("all")
         result["outputs"] = outputs.finish()
-        result["files"], result["left_out"] = folder.keep_written(
-            folder.written(before, folder.snapshot(cwd)), cwd, block_dir / "files")
+        with tracking.unheard():
+            result["files"], result["left_out"] = folder.keep_written(
+                folder.written(before, folder.snapshot(cwd)), cwd, block_dir / "files")
         result["deps"] = tracking.dependencies(post)
         result["untracked"] = sorted(tracking.notes)
         send(("done", result))
