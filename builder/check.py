@@ -5,7 +5,9 @@ errors, an image a post references is missing, the two runs differ, or a figure 
 the committed manifest ``figures.lock``. When the libraries that draw (numpy, matplotlib,
 Pillow, Python) differ from the ones the manifest was made with, figures are compared by
 their pixels with a small tolerance instead of byte for byte, as pytest-mpl does, because a
-new FreeType or matplotlib moves antialiased edges by a shade.
+new FreeType or matplotlib moves antialiased edges by a shade. A figure of a block marked
+``#| measured: true`` (timings of the machine that builds it) cannot be the same bytes twice:
+it must run both times and keep its size and frame count, and that is all that is compared.
 """
 
 from __future__ import annotations
@@ -61,6 +63,14 @@ def _distance(a: list[str], b: list[str]) -> float:
     return total / max(count, 1)
 
 
+def _measured(posts: list) -> set[tuple[str, int]]:
+    """Blocks marked ``#| measured: true``: their figures show timings (or anything else
+    measured on the machine that builds them), so their bytes differ from run to run and from
+    machine to machine. The check runs them, and compares their size and frames only."""
+    return {(meta.source, block.index) for meta, body in posts for block in body.blocks
+            if block.options.get("measured")}
+
+
 def _hashes(stage: FigureStage) -> dict[str, str]:
     """Each figure's content hash, named as in the manifest: all a second run is compared by."""
     return {f"{post}:{image.file}": image.digest
@@ -69,18 +79,19 @@ def _hashes(stage: FigureStage) -> dict[str, str]:
 
 
 def _manifest(stage: FigureStage, cache: FigureCache, labels: dict[tuple[str, int], str],
-              ) -> dict[str, dict[str, Any]]:
+              measured: set[tuple[str, int]]) -> dict[str, dict[str, Any]]:
     figures = {}
     for post, results in sorted(stage.results.items()):
         for index, result in sorted(results.items()):
             for image in result.images:
                 data = cache.read_image(image.digest, image.file)
-                figures[f"{post}:{image.file}"] = {
-                    "post": post, "label": labels[(post, index)], "file": image.file,
-                    "size": [image.width, image.height], "frames": image.frames,
-                    "bytes": len(data), "hash": image.digest,
-                    "pixels": _thumbnails(data),
-                }
+                entry = {"post": post, "label": labels[(post, index)], "file": image.file,
+                         "size": [image.width, image.height], "frames": image.frames}
+                if (post, index) in measured:
+                    entry["measured"] = True
+                else:
+                    entry.update(bytes=len(data), hash=image.digest, pixels=_thumbnails(data))
+                figures[f"{post}:{image.file}"] = entry
     return figures
 
 
@@ -104,11 +115,14 @@ def check_figures(config: Config, options: BuildOptions, update: bool,
         second = run_figures(config, posts, options.jobs, use_cache=False, say=say,
                              progress=options.progress)
         report.problems += [str(error) for error in second.errors]
-        now = _manifest(first, cache, labels)
+        now = _manifest(first, cache, labels, _measured(posts))
         again = _hashes(second)
         report.figures = len(now)
         for name in sorted(now):
-            if again.get(name) != now[name]["hash"]:
+            if now[name].get("measured"):
+                if name not in again:
+                    report.problems.append(f"{name}: the second run did not make it")
+            elif again.get(name) != now[name]["hash"]:
                 report.problems.append(f"{name}: two runs made different bytes "
                                        "(unseeded randomness, a timestamp, a dict order?)")
         written = {f"{post}:{name}" for post, results in first.results.items()
@@ -173,13 +187,19 @@ def _compare_with_lock(lock_path: Path, now: dict[str, Any], versions: dict[str,
                         "--update' and commit it)")
     for name in sorted(set(now) & set(figures)):
         old, new = figures[name], now[name]
-        if old["hash"] == new["hash"]:
+        if old.get("measured") != new.get("measured"):
+            problems.append(f"{name}: {'now' if new.get('measured') else 'no longer'} "
+                            f"measured; run 'build-site check --update' and commit it")
+            continue
+        if not new.get("measured") and old["hash"] == new["hash"]:
             continue
         if old["size"] != new["size"] or old["frames"] != new["frames"]:
             problems.append(f"{name}: was {old['size'][0]}x{old['size'][1]} px, "
                             f"{old['frames']} frames; now {new['size'][0]}x{new['size'][1]} "
                             f"px, {new['frames']} frames")
             continue
+        if new.get("measured"):
+            continue  # its numbers are this machine's: it ran, and kept its shape
         distance = _distance(old["pixels"], new["pixels"])
         if same_libraries or distance > _TOLERANCE:
             why = "with the same libraries" if same_libraries else \

@@ -54,3 +54,44 @@ def test_check_catches_nondeterminism(project: Project) -> None:
     result = project.run("check", "--update", check=False)
     assert result.returncode == 1
     assert "wave.png: two runs made different bytes" in result.stderr
+
+
+MEASURED = """---
+title: Timed
+---
+```{python}
+#| file: timing.png
+#| measured: true
+#| fig-crop: false
+import time, matplotlib.pyplot as plt
+start = time.perf_counter_ns()
+sum(range(SIZE))
+plt.figure(figsize=(3, 2)).text(0.5, 0.5, str(time.perf_counter_ns() - start))
+```
+"""
+
+
+def test_measured_figures_must_run_and_keep_their_shape_not_their_bytes(project: Project) -> None:
+    project.post("2020-01-01-t.md", MEASURED.replace("SIZE", "1000"))
+    assert project.run("check", "--update").returncode == 0
+    entry = json.loads((project.root / "figures.lock").read_text())["figures"][
+        "posts/2020-01-01-t.md:timing.png"]
+    assert entry["measured"] is True and entry["size"] == [300, 200]
+    assert "hash" not in entry and "pixels" not in entry  # nothing a rerun could match
+    for _ in range(2):  # every run draws another number: still fine
+        assert "1 figures regenerate" in project.run("check").stderr
+
+    project.post("2020-01-01-t.md", MEASURED.replace("SIZE", "1000").replace("(3, 2)", "(4, 2)"))
+    changed = project.run("check", check=False)
+    assert changed.returncode == 1 and "was 300x200 px, 1 frames; now 400x200 px" in changed.stderr
+
+    project.post("2020-01-01-t.md", MEASURED.replace("SIZE", "size"))  # it must still run
+    broken = project.run("check", check=False)
+    assert broken.returncode == 1
+    assert "posts/2020-01-01-t.md:10: NameError: name 'size' is not defined" in broken.stderr
+
+    project.post("2020-01-01-t.md", MEASURED.replace("SIZE", "1000").replace(
+        "#| measured: true\n", ""))
+    unmarked = project.run("check", check=False)
+    assert unmarked.returncode == 1
+    assert "timing.png: no longer measured" in unmarked.stderr

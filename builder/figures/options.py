@@ -39,6 +39,7 @@ OPTIONS: dict[str, tuple[type, ...]] = {
     "fig-format": (str,),
     "timeout": _NUMBER,
     "depends": (list, str),
+    "measured": _BOOL,  # shows measurements of the machine that builds it (build-site check)
 }
 # Limits a block may set: finite, positive and below a sane ceiling, so a typo or '.nan'
 # can never switch one off (``nan <= 0`` is false).
