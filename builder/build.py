@@ -15,7 +15,15 @@ from pathlib import Path
 
 from builder import __version__
 from builder.config import Config, url_warnings
-from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise_all
+from builder.errors import (
+    BuildError,
+    BuildWarning,
+    Warn,
+    ignore_warning,
+    machine_faults,
+    plural,
+    raise_all,
+)
 from builder.figures.html import fill_placeholders
 from builder.figures.runner import WorkerPool
 from builder.figures.stage import Progress, run_figures
@@ -63,6 +71,7 @@ class BuildReport:
     write: WriteReport = field(default_factory=WriteReport)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[BuildWarning] = field(default_factory=list)
+    skipped: list[PostMeta] = field(default_factory=list)  # drafts and future posts not built
 
 
 def build_site(
@@ -78,6 +87,14 @@ def build_site(
                 report.warnings.append(warning)
                 warn(warning)
 
+    with machine_faults(config.root):  # a read-only folder, a full disk: one clear line
+        _build(config, options, report, say, warn_all)
+    return report
+
+
+def _build(config: Config, options: BuildOptions, report: BuildReport,
+           say: Callable[[str], None], warn_all: Callable[[Sequence[BuildWarning]], None],
+           ) -> None:
     out = config.output_path
     check_output_dir(config, out)
     lock = config.root / ".cache" / "build.lock"
@@ -85,7 +102,7 @@ def build_site(
         remove_stale_staging(out, say)
         clock = _Clock(report)
 
-        chosen, parse_cache, report.parsed = collect_posts(config, options)
+        chosen, parse_cache, report.parsed = collect_posts(config, options, report.skipped)
         chosen = drop_shadowed_pages(chosen, lambda w: warn_all([w]))
         warn_all(site_warnings(config))
         report.posts = len(chosen)
@@ -121,18 +138,20 @@ def build_site(
             session.writer = writer
         taken = {output.path for output in outputs + figures.outputs}
         assets = drop_shadowed_files(assets, taken, lambda w: warn_all([w]))
-        report.write = writer.write(outputs + figures.outputs + assets, options.jobs)
+        report.write = writer.write(outputs + figures.outputs + assets, options.jobs,
+                                    lambda w: warn_all([w]))
         clock.lap("write")
         warn_all(url_warnings(config))  # said once the site is written without them
-    return report
 
 
 Parsed = tuple[str, PostMeta, ParsedBody]
 
 
-def collect_posts(config: Config, options: BuildOptions) -> tuple[list[Parsed], ParseCache, int]:
+def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta] | None = None,
+                  ) -> tuple[list[Parsed], ParseCache, int]:
     """Read and parse every post; return the ones to publish (newest first), the parse cache
-    and how many posts were parsed afresh. Every mistake in every post is raised together."""
+    and how many posts were parsed afresh; the posts left out (drafts, future posts) go in
+    ``skipped``. Every mistake in every post is raised together."""
     layouts = available_layouts(config)
     session = options.session
     if session and session.parse_cache:
@@ -151,9 +170,27 @@ def collect_posts(config: Config, options: BuildOptions) -> tuple[list[Parsed], 
     now = _now()
     future = config.jekyll is not None and config.jekyll.future  # Jekyll's 'future: true'
     chosen = [p for p in parsed if options.drafts or _published(p[1], now, future)]
+    if skipped is not None:
+        built = {id(p) for p in chosen}
+        skipped += sorted((p[1] for p in parsed if id(p) not in built), key=lambda m: m.source)
     chosen.sort(key=lambda p: (p[1].date, p[1].source), reverse=True)
     _check_unique_urls([meta for _, meta, _ in chosen])
     return chosen, cache, fresh
+
+
+def why_not_built(meta: PostMeta) -> str:
+    """'posts/x.md is a draft, so it is not built' (or dated in the future)."""
+    what = "a draft" if meta.draft else f"dated in the future ({meta.date.date()})"
+    return f"{meta.source} is {what}, so it is not built"
+
+
+def not_built_summary(skipped: Sequence[PostMeta]) -> str:
+    """'2 drafts and 1 future post not built (use --drafts)', or "" when none was left out."""
+    drafts = sum(1 for meta in skipped if meta.draft)
+    parts = [plural(drafts, "draft")] if drafts else []
+    if len(skipped) - drafts:
+        parts.append(plural(len(skipped) - drafts, "future post"))
+    return f"{' and '.join(parts)} not built (use --drafts)" if parts else ""
 
 
 def _reparse(config: Config, source: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from builder.build import BuildOptions, collect_posts
 from builder.config import Config
+from builder.errors import machine_faults, type_words
 from builder.figures.cache import FigureCache
 from builder.figures.stage import FigureStage, library_versions, run_figures
 from builder.fsutil import atomic_write, exclusive_lock
@@ -98,7 +99,7 @@ def _manifest(stage: FigureStage, cache: FigureCache, labels: dict[tuple[str, in
 def check_figures(config: Config, options: BuildOptions, update: bool,
                   say: Callable[[str], None]) -> CheckReport:
     report = CheckReport()
-    with exclusive_lock(config.root / ".cache" / "build.lock"):
+    with machine_faults(config.root), exclusive_lock(config.root / ".cache" / "build.lock"):
         chosen, parse_cache, _ = collect_posts(config, options)
         posts = [(meta, body) for _, meta, body in chosen]
         html = {meta.source: body.html or parse_cache.html(key) or ""
@@ -187,6 +188,11 @@ def _compare_with_lock(lock_path: Path, now: dict[str, Any], versions: dict[str,
                         "--update' and commit it)")
     for name in sorted(set(now) & set(figures)):
         old, new = figures[name], now[name]
+        damage = _damage(old)
+        if damage:
+            problems.append(f"{LOCK_FILE}: the entry for {name} is damaged ({damage}); run "
+                            "'build-site check --update'")
+            continue
         if old.get("measured") != new.get("measured"):
             problems.append(f"{name}: {'now' if new.get('measured') else 'no longer'} "
                             f"measured; run 'build-site check --update' and commit it")
@@ -207,3 +213,23 @@ def _compare_with_lock(lock_path: Path, now: dict[str, Any], versions: dict[str,
             problems.append(f"{name}: differs from {LOCK_FILE} ({why}); if the change is "
                             "intended, run 'build-site check --update' and commit it")
     return problems
+
+
+_LOCKED_FIELDS = {"size": list, "frames": int, "hash": str, "pixels": list}
+
+
+def _damage(entry: Any) -> str:
+    """What is wrong with one figure's entry in the lock file, or "" if nothing is (a
+    measured figure keeps only its size and frames)."""
+    if not isinstance(entry, dict):
+        return f"a {type(entry).__name__}, not a table"
+    for key, kind in _LOCKED_FIELDS.items():
+        if entry.get("measured") and key in ("hash", "pixels"):
+            continue
+        if key not in entry:
+            return f"no '{key}'"
+        if not isinstance(entry[key], kind):
+            return f"'{key}' is not {type_words(kind)}"
+    if len(entry["size"]) != 2 or not all(isinstance(v, int) for v in entry["size"]):
+        return "'size' is not two whole numbers"
+    return ""

@@ -48,7 +48,7 @@ def cli(ctx: click.Context) -> None:
 def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
           no_cache: bool, explain: bool, timings: bool, quiet: bool) -> None:
     """Build the site into site/ (or --out)."""
-    from builder.build import BuildOptions, build_site
+    from builder.build import BuildOptions, build_site, not_built_summary
     from builder.config import load_config
     from builder.progress import Status
 
@@ -82,6 +82,8 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
                    + f"  peak memory: builder {own:.0f} MiB, largest worker {workers:.0f} MiB",
                    err=True)
     if not quiet:
+        if report.skipped:
+            status.say(not_built_summary(report.skipped))
         written = report.write
         click.echo(
             f"built {plural(report.posts, 'post')} into {config.output_dir}/ in "
@@ -103,31 +105,40 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
               help="Port (0: any free port).")
 @click.option("--drafts", is_flag=True, help="Include drafts and future-dated posts.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+@click.option("--allow-host", "allow", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (with --host 0.0.0.0, say).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: cores).")
 def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool,
-          jobs: int | None) -> None:
+          allow: tuple[str, ...], jobs: int | None) -> None:
     """Build, serve on http://127.0.0.1:8000/ and rebuild on every save."""
     from builder.config import load_config
+    from builder.preview.hosts import is_loopback
     from builder.preview.server import serve as run_server
+    from builder.progress import Status
 
-    def say(message: str) -> None:
-        click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
-
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        say(f"warning: listening on {host}: other machines can read this preview, drafts too")
+    status = Status(prefix=lambda: time.strftime("%H:%M:%S"))
+    if not is_loopback(host):
+        status.say(f"warning: listening on {host}: other machines can read this preview, "
+                   "drafts too; they may ask for it by IP address, or by a name given with "
+                   "--allow-host")
     try:
         config = load_config(root)
     except BuildError as error:
         _fail(error)
 
     def ready(url: str) -> None:
-        click.echo(url)  # on stdout alone, for scripts and tests
+        if not sys.stdout.isatty():  # a terminal saw the "serving" line: once is enough
+            click.echo(url)  # on stdout alone, for scripts and tests
         if open_browser:
             import webbrowser
 
             webbrowser.open(url)
 
-    run_server(config, host, port, drafts, jobs or (os.cpu_count() or 1), say, ready)
+    try:
+        run_server(config, host, port, drafts, jobs or (os.cpu_count() or 1), status.say,
+                   ready, allow, status.progress)
+    except BuildError as error:
+        _fail(error)
 
 
 @cli.command()

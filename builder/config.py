@@ -72,6 +72,10 @@ class Config:
     # Not a site.toml key: the preview serves the site at "/" whatever base_url's path is,
     # while feeds, sitemaps and canonical links keep the public URL.
     links_at_root: bool = False
+    # Not a site.toml key: where output_dir was set, for errors about it: ("site.toml", line),
+    # ("--out", None), or (None, None) for the default.
+    output_origin: tuple[str | None, int | None] = field(default=(None, None), compare=False,
+                                                         repr=False)
 
     @property
     def posts_path(self) -> Path:
@@ -118,7 +122,7 @@ class Config:
         return self.absolute_base + quote(self.public_path + path.lstrip("/"), safe=_URL_SAFE)
 
 
-_NOT_KEYS = frozenset({"root", "links_at_root", "jekyll"})
+_NOT_KEYS = frozenset({"root", "links_at_root", "jekyll", "output_origin"})
 _TYPES: dict[str, Any] = {f.name: f.type for f in fields(Config) if f.name not in _NOT_KEYS}
 
 
@@ -197,6 +201,10 @@ def load_config(root: Path, **overrides: Any) -> Config:
         expected = {"str": str, "int": int, "bool": bool}.get(str(_TYPES[key]), str)
         _check_value(key, value, expected, text, CONFIG_FILE)
         values[key] = value
+    if "output_dir" in data:
+        values["output_origin"] = (CONFIG_FILE, _line_of(text, "output_dir"))
+    if overrides.get("output_dir") is not None:
+        values["output_origin"] = ("--out", None)
     config = Config(root=root, **values)
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     if config.jekyll is not None:

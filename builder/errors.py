@@ -9,7 +9,10 @@ never a failed build.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import errno
+import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,3 +136,41 @@ def type_words(*types: type) -> str:
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """'1 post', '2 posts', '0 posts'."""
     return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+# What a fault of the machine means and what to do about it, by errno.
+_FAULTS = {
+    errno.EACCES: ("permission denied", "make it writable (chmod u+w), or build elsewhere"),
+    errno.EPERM: ("not permitted", "make it writable (chmod u+w), or build elsewhere"),
+    errno.EROFS: ("the disk is read-only", "build on a writable disk"),
+    errno.ENOSPC: ("no space left on the disk", "free some space and build again"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space and build again"),
+    errno.EFBIG: ("file too large", "free some space (or raise the file size limit) and "
+                  "build again"),
+    errno.EMFILE: ("too many open files", "raise the limit (ulimit -n) and build again"),
+}
+
+
+def machine_fault(exc: OSError, root: Path) -> BuildError:
+    """A failed file-system call as one line: the path (relative to the project where it
+    lies inside), what went wrong, what to do."""
+    name = exc.filename
+    shown = None
+    if name is not None:
+        path = Path(os.fsdecode(name))
+        try:
+            shown = path.relative_to(root).as_posix() if path.is_absolute() else str(path)
+        except ValueError:
+            shown = str(path)
+    what, fix = _FAULTS.get(exc.errno or 0, ((exc.strerror or str(exc)).lower(),
+                                             "fix that and build again"))
+    return BuildError(f"{what}: {fix}", shown)
+
+
+@contextlib.contextmanager
+def machine_faults(root: Path) -> Iterator[None]:
+    """Faults of the machine (permissions, a full disk) raised as ``BuildError``s."""
+    try:
+        yield
+    except OSError as exc:
+        raise machine_fault(exc, root) from None

@@ -18,8 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.claims import check_claims
 from builder.config import Config
-from builder.errors import BuildError
+from builder.errors import BuildError, BuildWarning
 from builder.fsutil import atomic_write, digest, exchange_dirs
 
 MARKER = ".build-site"
@@ -34,6 +35,7 @@ class Output:
     path: str
     key: str
     produce: Callable[[], bytes]
+    origin: str = ""  # what made it, for errors: "posts/x.md", "the archive", …
 
 
 @dataclass
@@ -45,29 +47,34 @@ class WriteReport:
 
 
 def check_output_dir(config: Config, out: Path) -> None:
-    """Refuse, before deleting anything, an output folder that is not ours to replace."""
+    """Refuse, before deleting anything, an output folder that is not ours to replace. The
+    error names where the folder was chosen (``site.toml``'s line, ``--out``), if anywhere."""
     root = config.root
+    where, line = config.output_origin
+
+    def refuse(message: str, hint: str | None = None) -> BuildError:
+        return BuildError(message, where, line, hint=hint)
+
     if out == root or root.is_relative_to(out):
-        raise BuildError(f"output folder '{out}' is the project or holds it", "site.toml")
+        raise refuse(f"output folder '{out}' is the project or holds it")
     for name in (*SOURCE_FOLDERS, config.posts_dir):
         source = (root / name).resolve()
         if out == source or out.is_relative_to(source) or source.is_relative_to(out):
-            raise BuildError(f"output folder '{out}' overlaps the source folder '{name}/'",
-                             "site.toml")
+            raise refuse(f"output folder '{out}' overlaps the source folder '{name}/'")
     cache = (root / ".cache").resolve()
     if out == cache or cache.is_relative_to(out):
-        raise BuildError(f"output folder '{out}' overlaps the cache folder '.cache/'", "site.toml")
+        raise refuse(f"output folder '{out}' overlaps the cache folder '.cache/'")
     if out.is_symlink():
-        raise BuildError(f"output folder '{out}' is a symbolic link", "site.toml")
+        raise refuse(f"output folder '{out}' is a symbolic link")
     if out.exists():
         if not out.is_dir():
-            raise BuildError(f"output '{out}' exists and is not a folder", "site.toml")
+            raise refuse(f"output '{out}' exists and is not a folder")
         if (out / ".git").exists():
-            raise BuildError(f"output folder '{out}' holds a .git folder", "site.toml")
+            raise refuse(f"output folder '{out}' holds a .git folder")
         if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise BuildError(
+            raise refuse(
                 f"output folder '{out}' holds files build-site did not write; "
-                "refusing to replace it", "site.toml",
+                "refusing to replace it",
                 hint="choose another --out, or empty that folder yourself",
             )
 
@@ -112,10 +119,14 @@ def _stage(output: Output, record: list | None, staging: str, live: str, fresh: 
     except FileNotFoundError:  # its folder is new: one failed open beats a mkdir per file
         os.makedirs(posixpath.dirname(target), exist_ok=True)
         fd = os.open(target, flags, 0o666)
-    with open(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        return Staged(hashed, len(data), os.fstat(fd).st_mtime_ns)
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            return Staged(hashed, len(data), os.fstat(fd).st_mtime_ns)
+    except OSError as exc:  # a full disk says nothing of which file: name it
+        exc.filename = exc.filename or target
+        raise
 
 
 def _matches(path: str, record: list) -> bool:
@@ -182,21 +193,43 @@ class SiteWriter:
         self.back_dirty: list[str] = state.get("back_dirty", [])
 
     def _load_state(self) -> dict:
+        """What the last build wrote; anything damaged or of the wrong shape is forgotten,
+        which costs a full staging folder, never a wrong site."""
         if not (self.out / MARKER).is_file():
             return {}
         try:
             data = json.loads(self.state_path.read_bytes())
-            return data if isinstance(data, dict) else {}
         except (OSError, ValueError):
             return {}
+        if not isinstance(data, dict) or not isinstance(data.get("generation", 0), int) or \
+                not isinstance(data.get("back_dirty", []), list) or \
+                not isinstance(data.get("outputs", {}), dict):
+            return {}
+        outputs = data.get("outputs", {})
+        if not all(isinstance(r, list) and len(r) == 4 and isinstance(r[2], int)
+                   and isinstance(r[3], int) for r in outputs.values()):
+            return {}
+        return data
 
-    def write(self, outputs: Iterable[Output], jobs: int = 1) -> WriteReport:
+    def write(self, outputs: Iterable[Output], jobs: int = 1,
+              warn: Callable[[BuildWarning], None] | None = None) -> WriteReport:
+        outputs = list(outputs)
+        check_claims(outputs)
+        try:
+            return self._write(outputs, jobs, warn or (lambda _: None))
+        except OSError as exc:  # name the site's file, not the staging folder's
+            name = os.fsdecode(exc.filename) if exc.filename is not None else ""
+            for folder in (self.back, self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"):
+                if name.startswith(f"{folder}/"):
+                    exc.filename = str(self.out) + name[len(str(folder)):]
+            raise
+
+    def _write(self, outputs: list[Output], jobs: int,
+               warn: Callable[[BuildWarning], None]) -> WriteReport:
         report = WriteReport()
         state: dict[str, list] = {}
         todo: list[tuple[Output, list | None]] = []
         for output in outputs:
-            if output.path in state:
-                raise BuildError(f"two things want to be written to '{output.path}'")
             record = self.previous.get(output.path)
             if (record and record[0] == output.key
                     and _matches(f"{self.out}/{output.path}", record)):
@@ -227,7 +260,7 @@ class SiteWriter:
                     state[output.path] = [output.key, result.hashed, result.size, result.mtime]
             if changed or removed or not live:
                 generation += 1
-                self._swap_in(staging, fresh, changed, removed, state, generation)
+                self._swap_in(staging, fresh, changed, removed, state, generation, warn)
                 back_dirty = sorted(changed | set(removed))
             else:  # every rendered output had the live bytes: staging is as it was
                 self._abandon(staging, fresh, intact=True)
@@ -248,10 +281,14 @@ class SiteWriter:
 
     def _open_staging(self) -> tuple[Path, bool]:
         """The folder this build writes into: the back buffer, brought up to date only where
-        it differs (untrusted until complete), or else a fresh folder (``fresh`` is True)."""
+        it differs (untrusted until complete), or else a fresh folder (``fresh`` is True).
+        A back buffer that can't be written (made read-only) is not used."""
         if self.out.exists() and self._back_is_current():
-            (self.back / MARKER).unlink()
-            return self.back, False
+            try:
+                (self.back / MARKER).unlink()
+                return self.back, False
+            except OSError:
+                pass
         staging = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
@@ -265,9 +302,13 @@ class SiteWriter:
             (staging / MARKER).write_bytes(_marker(self.generation - 1))
 
     def _swap_in(self, staging: Path, fresh: bool, changed: set[str], removed: list[str],
-                 state: dict[str, list], generation: int) -> None:
+                 state: dict[str, list], generation: int,
+                 warn: Callable[[BuildWarning], None]) -> None:
         out = self.out
         touched = set(state) if fresh else set(self.back_dirty) | set(removed)
+        if not fresh:  # trust, but check: a file of the back buffer deleted or changed
+            touched |= {path for path in state if path not in touched and path not in changed
+                        and not _matches(f"{staging}/{path}", state[path])}
         try:
             _place(staging, out, sorted(touched - changed), set(state))
         except BaseException:
@@ -280,7 +321,16 @@ class SiteWriter:
             exchange_dirs(staging, out)
             if staging != self.back:  # the previous site is in staging now: the new back
                 shutil.rmtree(self.back, ignore_errors=True)
-                os.rename(staging, self.back)
+                try:
+                    os.rename(staging, self.back)
+                except OSError:  # the old back buffer would not go: made read-only
+                    shutil.rmtree(staging, ignore_errors=True)
+                    back = self.back.name
+                    warn(BuildWarning(
+                        None, None,
+                        f"{back}/ can't be replaced (something in it is read-only), so each "
+                        "build writes the whole site afresh",
+                        f"chmod -R u+w {back} && rm -rf {back}"))
 
 
 def _marker(generation: int) -> bytes:

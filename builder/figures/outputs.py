@@ -81,7 +81,7 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
                 outputs.append(CellOutput("image", image=image))
                 stage.outputs.append(Output(
                     folder + name, "figure:" + image.digest,
-                    lambda d=image.digest, n=name: cache.read_image(d, n),
+                    lambda d=image.digest, n=name: cache.read_image(d, n), meta.source,
                 ))
             stage.results[meta.source][block.index] = FigureResult(block.index, tuple(outputs))
         _publish_written(meta, body, entries, cache, stage, folder, claimed)

@@ -29,6 +29,7 @@ from builder.errors import BuildError, BuildWarning, Warn, ignore_warning
 from builder.figures.html import PLACEHOLDER, figure_numbers
 from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
+from builder.markdown.guards import check_environment_closed, nesting_plugin
 from builder.markdown.html_math import html_math_plugin
 from builder.markdown.kramdown_math import UNCLOSED, kramdown_math_plugin
 from builder.markdown.references import local_references
@@ -57,6 +58,7 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
     ``dollars``: whether ``$...$`` is inline math (always, in the Pandoc dialect)."""
     md = MarkdownIt("commonmark", {"html": True, "highlight": highlight})
     md.enable(["table", "strikethrough"])
+    md.use(nesting_plugin)
     md.use(footnote_plugin)
     if dialect == "kramdown":
         md.use(kramdown_math_plugin, dollars=dollars)
@@ -238,7 +240,10 @@ def _amsmath_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool
     that almost never is an environment. The rendering rule is ours (``_render_math``)."""
     if not state.src.startswith("\\begin{", state.bMarks[start] + state.tShift[start]):
         return False
-    return amsmath_block(state, start, end, silent)
+    if amsmath_block(state, start, end, silent):
+        return True
+    check_environment_closed(state, start)
+    return False
 
 
 # --- display math written \[...\] inside a paragraph -------------------------------------

@@ -65,13 +65,14 @@ def build_pages(
         older = dated[position + 1].meta if 0 <= position < len(dated) - 1 else None
         neighbours = [(m.title, m.url) if m else None for m in (newer, older)]
         key = _hash(base_key, "post", post.key, figure_keys[post.meta.source], neighbours)
-        outputs.append(Output(post.meta.output_file, key, _post_page(renderer, post, newer, older)))
+        outputs.append(Output(post.meta.output_file, key, _post_page(renderer, post, newer, older),
+                              post.meta.source))
 
     items = [(p.meta, p.body.excerpt, p.key) for p in dated]
     outputs += _listing(config, renderer, base_key, "index.html", "", items, config.per_page,
-                        {"heading": None})
+                        {"heading": None}, "the home page")
     outputs += _listing(config, renderer, base_key, "archive.html", "archive/", items,
-                        config.per_page * 10, {"heading": "Archive"})
+                        config.per_page * 10, {"heading": "Archive"}, "the archive")
     by_tag: dict[str, list[tuple[PostMeta, str, str]]] = defaultdict(list)
     for item in items:
         for tag in item[0].tags:
@@ -79,13 +80,16 @@ def build_pages(
     spellings = {tag.lower(): tag for meta, _, _ in reversed(items) for tag in meta.tags}
     for tag, tagged in sorted(by_tag.items()):
         outputs += _listing(config, renderer, base_key, "index.html", tag_url(tag), tagged,
-                            config.per_page, {"heading": f"Posts tagged “{spellings[tag]}”"})
+                            config.per_page, {"heading": f"Posts tagged “{spellings[tag]}”"},
+                            f"the page of tag '{spellings[tag]}'")
     counts = [(spellings[t], len(v)) for t, v in sorted(by_tag.items())]
     outputs.append(Output("tags/index.html", _hash(base_key, "tags", counts),
-                          lambda: renderer.render("tags.html", tags=counts, page_url="tags/")))
-    outputs.append(Output("404.html", _hash(base_key, "404"), lambda: renderer.render("404.html")))
+                          lambda: renderer.render("tags.html", tags=counts, page_url="tags/"),
+                          "the list of tags"))
+    outputs.append(Output("404.html", _hash(base_key, "404"), lambda: renderer.render("404.html"),
+                          "the 404 page"))
     outputs.append(Output("robots.txt", _hash(base_key, "robots"),
-                          lambda: renderer.render("robots.txt")))
+                          lambda: renderer.render("robots.txt"), "the robots.txt file"))
     if config.absolute_base:  # without it, Atom ids and sitemap locations would be invalid
         outputs.append(_feed(config, renderer, base_key, dated[: config.feed_limit],
                              figure_keys, updated))
@@ -150,6 +154,7 @@ def _listing(
     items: Sequence[tuple[PostMeta, str, str]],
     per_page: int,
     extra: dict[str, Any],
+    origin: str,
 ) -> list[Output]:
     """Pages of a listing; ``items`` are (meta, excerpt, parse key) of the listed posts."""
     outputs = []
@@ -166,7 +171,7 @@ def _listing(
             return renderer.render(template, posts=listed, pager=pager, has_math=has_math,
                                    page_url=url, **extra)
 
-        outputs.append(Output(url + "index.html", key, produce))
+        outputs.append(Output(url + "index.html", key, produce, origin))
     return outputs
 
 
@@ -186,7 +191,7 @@ def _feed(
         return renderer.render("feed.xml", entries=entries,
                                updated=updated.astimezone(UTC).isoformat())
 
-    return Output("feed.xml", key, produce)
+    return Output("feed.xml", key, produce, "the feed")
 
 
 def _sitemap(
@@ -200,4 +205,4 @@ def _sitemap(
     ]
     pages += [{"url": tag_url(tag), "lastmod": None} for tag in sorted(tags)]
     return Output("sitemap.xml", _hash(base_key, "sitemap", pages),
-                  lambda: renderer.render("sitemap.xml", pages=pages))
+                  lambda: renderer.render("sitemap.xml", pages=pages), "the sitemap")

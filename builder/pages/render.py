@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,38 @@ def templates_digest(config: Config) -> str:
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
+                    _confined(path, config)
                     digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
                     digest.update(path.read_bytes() + b"\0")
         digest.update(b"\1")
     return digest.hexdigest()
+
+
+def _confined(path: Path, config: Config) -> None:
+    """A template is the project's or the theme's own file: a symbolic link out of both (to a
+    private file, say) is refused by name, before anything of it is read."""
+    real = Path(os.path.realpath(path))
+    if not (real.is_relative_to(config.root) or real.is_relative_to(THEME.resolve())):
+        try:
+            shown = Path(os.path.abspath(path)).relative_to(config.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        raise BuildError("symbolic link points outside the project", shown,
+                         hint="copy the template into templates/ instead")
+
+
+def _confined_loader(config: Config) -> Any:
+    """Jinja's file loader, with every template it opens checked by ``_confined`` (an
+    ``{% include %}`` of a folder that links out, too)."""
+    import jinja2
+
+    class Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            source, filename, uptodate = super().get_source(environment, template)
+            _confined(Path(filename), config)
+            return source, filename, uptodate
+
+    return Loader([str(p) for p in template_dirs(config)])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -88,7 +117,7 @@ class Renderer:
 
         config = self.config
         env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config)]),
+            loader=_confined_loader(config),
             autoescape=jinja2.select_autoescape(["html", "xml"], disabled_extensions=["txt"],
                                                 default=True),
             undefined=jinja2.StrictUndefined,

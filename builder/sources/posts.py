@@ -66,19 +66,24 @@ def find_posts(config: Config) -> list[Path]:
             f"no '{config.posts_dir}/' folder here", config.root.name or str(config.root),
             hint=f"run 'build-site new \"My first post\"' to create {config.posts_dir}/",
         )
-    return [Path(path) for path in sorted(_walk(str(folder)))]
+    return [Path(path) for path in sorted(_walk(str(folder), config.root))]
 
 
-def _walk(folder: str) -> Iterator[str]:
-    """Post files below ``folder``; hidden folders (``.git``) are not entered."""
+def _walk(folder: str, root: Path) -> Iterator[str]:
+    """Post files below ``folder``; hidden folders (``.git``) are not entered, and a symbolic
+    link to a file outside the project is refused (its contents would be published)."""
     with os.scandir(folder) as entries:
         for entry in entries:
             name = entry.name
             if name.startswith((".", "#", "_")) or name.endswith("~"):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(entry.path)
+                yield from _walk(entry.path, root)
             elif name.endswith(POST_SUFFIXES) and entry.is_file():
+                if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+                    raise BuildError("symbolic link points outside the project",
+                                     Path(entry.path).relative_to(root).as_posix(),
+                                     hint="copy the file into the project instead")
                 yield entry.path
 
 
