@@ -40,6 +40,11 @@
     let end = 0;
     while (end < html.length - start && end < pristine.length - start &&
            html[html.length - 1 - end] === pristine[pristine.length - 1 - end]) end++;
+    // Numbered equations and labels span the page: MathJax numbers them in one pass, so a
+    // change anywhere re-typesets the whole body with the numbering reset (else an edit
+    // would go on from (3) where the page had (1), and a \ref would lose its \label).
+    const numbered = NUMBERED.test(html.join(""));
+    if (numbered && start < html.length) { start = 0; end = 0; }
     const current = [...old.children];
     const removed = current.slice(start, current.length - end);
     const added = next.slice(start, next.length - end).map((e) => document.importNode(e, true));
@@ -52,8 +57,39 @@
       const a = document.querySelector(`main ${selector}`), b = fresh.querySelector(`main ${selector}`);
       if (a && b && a.outerHTML !== b.outerHTML) a.replaceWith(document.importNode(b, true));
     }
-    if (added.length && window.MathJax && MathJax.typesetPromise) await MathJax.typesetPromise(added);
+    versionImages(old);
+    if (added.length) await typeset(added, numbered);
     return true;
+  }
+
+  const NUMBERED = /\\(label|eqref|ref|tag)\{|\\begin\{(equation|align|alignat|gather|multline|flalign|eqnarray)\}/;
+
+  async function typeset(nodes, reset) {
+    if (!window.MathJax || !MathJax.typesetPromise) return;
+    if (reset && MathJax.texReset) {
+      MathJax.typesetClear();
+      MathJax.texReset();
+    }
+    await MathJax.typesetPromise(nodes);
+  }
+
+  // Images a build changed keep their new version in this page whatever later replaces
+  // their element (a caption edit patches the figure): the browser would otherwise show the
+  // image it cached for the plain URL, the old one.
+  const versions = new Map();
+
+  function versionImages(root) {
+    const here = sitePath(location.pathname).replace(/[^/]*$/, "");
+    for (const img of root.querySelectorAll("img")) {
+      const url = new URL(img.getAttribute("src"), location.href);
+      if (url.origin !== location.origin) continue;
+      const path = sitePath(url.pathname);
+      const version = versions.get(path) ?? versions.get(here + path);
+      if (version !== undefined && url.searchParams.get("build") !== String(version)) {
+        url.searchParams.set("build", String(version));
+        img.src = url.pathname + url.search;
+      }
+    }
   }
 
   async function refreshPage() {
@@ -73,22 +109,15 @@
     if (!(await patch(fresh))) {
       document.querySelector("main").replaceWith(document.importNode(fresh.querySelector("main"), true));
       pristine = container() ? [...container().children].map((e) => e.outerHTML) : [];
-      if (window.MathJax && MathJax.typesetPromise) await MathJax.typesetPromise([document.querySelector("main")]);
+      versionImages(document);
+      await typeset([document.querySelector("main")], true);
     }
     document.dispatchEvent(new CustomEvent("build-site:updated"));
   }
 
   function swapImages(changed) {
-    const here = sitePath(location.pathname).replace(/[^/]*$/, "");
-    for (const img of document.images) {
-      const url = new URL(img.getAttribute("src"), location.href);
-      if (url.origin !== location.origin) continue;
-      const path = sitePath(url.pathname);
-      if (changed.includes(path) || changed.includes(here + path)) {
-        url.searchParams.set("build", String(build));
-        img.src = url.pathname + url.search;
-      }
-    }
+    for (const path of changed) versions.set(path, build);
+    versionImages(document);
   }
 
   async function handle(message) {

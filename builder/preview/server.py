@@ -10,11 +10,11 @@ against DNS rebinding and foreign pages, and a push-only reload channel.
 
 from __future__ import annotations
 
+import errno
 import json
 import mimetypes
-import os
 import queue
-import stat
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,18 +22,31 @@ from dataclasses import replace
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from builder.build import BuildOptions, BuildReport, BuildSession, build_site
-from builder.config import Config
-from builder.errors import BuildError, BuildWarning, describe
+from builder.build import (
+    BuildOptions,
+    BuildReport,
+    BuildSession,
+    build_site,
+    not_built_summary,
+    why_not_built,
+)
+from builder.config import CONFIG_FILE, Config
+from builder.errors import BuildError, BuildWarning, describe, plural
 from builder.figures.runner import WorkerPool
+from builder.figures.stage import Progress
+from builder.preview.files import resolve_request
+from builder.preview.hosts import Hosts, allowed_hosts, is_loopback
 from builder.preview.watch import EVERYTHING, ChangeSet, Watcher
 
 EVENTS = "/__build-site/events"
 SCRIPT = "/__build-site/preview.js"
 _SCRIPT_FILE = Path(__file__).parent / "preview.js"
 _MAX_CLIENTS = 64
+_NOTE_STYLE = ("position:fixed;inset:0 0 auto 0;margin:0;padding:12px 16px;z-index:2147483647;"
+               "background:#fff4c2;color:#3d3000;border-bottom:3px solid #e2b600;"
+               "font:14px/1.5 system-ui,sans-serif")
 _TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8", ".json": "application/json",
@@ -54,8 +67,37 @@ class Preview:
         self.build_number = 0
         self.error: str | None = None
         self.warned: set[BuildWarning] = set()  # said after the last build: not said again
+        self.skipped: dict[str, str] = {}  # page of a post not built -> why, for its 404
         self.clients: set[queue.Queue[str]] = set()
         self.lock = threading.Lock()
+
+    def not_built(self, request_path: str) -> str | None:
+        """Why the page at ``request_path`` is not in the preview, if it is a draft's."""
+        path = unquote(request_path).lstrip("/")
+        for candidate in (path, path + "index.html", path.rstrip("/") + "/index.html"):
+            if candidate in self.skipped:
+                return self.skipped[candidate]
+        return None
+
+    def reload_config(self) -> bool:
+        """Read ``site.toml`` (or ``_config.yml``) again after a save, so its changes show;
+        a mistake in it is shown like a build error and the last good settings stay."""
+        from builder.config import load_config
+
+        try:
+            fresh = load_config(self.config.root)
+        except BuildError as error:
+            self.error = describe(error)
+            self.say(f"settings not applied: {self.error.splitlines()[0]}")
+            self.broadcast(self.message())
+            return False
+        self.config = preview_config(fresh)
+        pool = self.options.pool
+        if pool is not None and pool.memory_mb != fresh.figures.memory_limit_mb:
+            pool.close()  # its workers have the old memory limit
+            pool = WorkerPool(self.options.jobs, fresh.figures.memory_limit_mb, fresh.root)
+            self.options = replace(self.options, pool=pool)
+        return True
 
     def message(self, changed: list[str] | None = None, everything: bool = False) -> str:
         return json.dumps({"build": self.build_number, "error": self.error,
@@ -68,6 +110,8 @@ class Preview:
 
     def build(self, changed: set[str]) -> BuildReport | None:
         started = time.perf_counter()
+        if (changed & _SETTINGS or EVERYTHING in changed) and not self.reload_config():
+            return None
         try:
             report = build_site(self.config, self.options)
         except BuildError as error:
@@ -80,80 +124,41 @@ class Preview:
             if warning not in self.warned:
                 self.say(str(warning))
         self.warned = set(report.warnings)
+        skipped = {meta.output_file: why_not_built(meta) + ": start the preview with "
+                   "--drafts to see it" for meta in report.skipped}
+        if len(skipped) != len(self.skipped) and report.skipped:
+            self.say(not_built_summary(report.skipped))
+        self.skipped = skipped
         written = report.write.written + report.write.removed
         if written:
             self.build_number += 1
         what = ", ".join(sorted(changed)[:3]) + (" …" if len(changed) > 3 else "")
         self.say(
             f"rebuilt in {_ms(started)}" + (f" ({what} changed)" if changed else "")
-            + f": parsed {report.parsed}, ran {report.figures_ran} figure blocks, "
-            f"wrote {len(report.write.written)} files, removed {len(report.write.removed)}"
+            + f": parsed {report.parsed}, ran {plural(report.figures_ran, 'figure block')}, "
+            f"wrote {plural(len(report.write.written), 'file')}, "
+            f"removed {len(report.write.removed)}"
         )
-        everything = any(p.startswith(("templates/", "static/")) or p in ("site.toml", EVERYTHING)
-                         for p in changed)
+        everything = any(p.startswith(("templates/", "static/")) or p in _SETTINGS
+                         or p == EVERYTHING for p in changed)
         self.broadcast(self.message(written, everything))
         return report
+
+
+_SETTINGS = frozenset({CONFIG_FILE, "_config.yml", "_config.yaml"})
+
+
+def preview_config(config: Config) -> Config:
+    """The settings a preview builds with: into ``.cache/preview/``, links at its root."""
+    return replace(config, output_dir=str(config.root / ".cache" / "preview"),
+                   links_at_root=True)
 
 
 def _ms(started: float) -> str:
     return f"{(time.perf_counter() - started) * 1000:.0f} ms"
 
 
-def allowed_hosts(bind: str, port: int) -> tuple[set[str], set[str]]:
-    """Host names this server answers to, and the origins its reload channel accepts."""
-    names = {"localhost", "127.0.0.1", "[::1]", bind if ":" not in bind else f"[{bind}]"}
-    hosts = names | {f"{n}:{port}" for n in names}
-    origins = {f"http://{n}:{port}" for n in names} | {f"http://{n}" for n in names}
-    return hosts, origins
-
-
-def host_ok(host: str, hosts: set[str]) -> bool:
-    host = host.strip().lower()
-    if host in hosts:
-        return True
-    name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
-    name = name or host
-    return name.endswith(".localhost") and (not port or f"localhost:{port}" in hosts)
-
-
-def resolve_request(output: Path, raw: str) -> tuple[Path | None, str | None]:
-    """Map a request path to a file inside ``output``: (file, None), (None, redirect) or
-    (None, None) for 404. Nothing is read before every check has passed."""
-    path = urlsplit(raw).path if raw.startswith("/") else ""
-    if not path or path.startswith("//") or "\\" in path or "\x00" in path or len(raw) > 2048:
-        return None, None
-    try:
-        decoded = unquote(path, errors="strict") if "%" in path else path
-    except UnicodeDecodeError:
-        return None, None
-    if "\\" in decoded or "\x00" in decoded or "%" in decoded:
-        return None, None  # double encoding or hidden separators: never a file of ours
-    parts = [p for p in decoded.split("/") if p]
-    if any(p in (".", "..") or p.startswith(".") for p in parts):
-        return None, None
-    target = output.joinpath(*parts)
-    try:
-        real = Path(os.path.realpath(target))
-        root = Path(os.path.realpath(output))
-        if not real.is_relative_to(root):
-            return None, None
-        mode = os.stat(real).st_mode
-    except (OSError, ValueError):
-        return None, None
-    if stat.S_ISDIR(mode):
-        if not decoded.endswith("/"):
-            return None, quote("/" + "/".join(parts) + "/")
-        index = real / "index.html"
-        try:
-            if stat.S_ISREG(os.stat(index).st_mode):
-                return index, None
-        except OSError:
-            pass
-        return None, None
-    return (real, None) if stat.S_ISREG(mode) else (None, None)
-
-
-def make_handler(preview: Preview, hosts: set[str], origins: set[str]) -> type:
+def make_handler(preview: Preview, hosts: Hosts) -> type:
     output = preview.config.output_path
     script = _SCRIPT_FILE.read_bytes()
 
@@ -197,6 +202,13 @@ def make_handler(preview: Preview, hosts: set[str], origins: set[str]) -> type:
                 body = self._page(page.read_bytes())
             except OSError:
                 body = b"<!doctype html><title>Not found</title><h1>Not found</h1>"
+            note = preview.not_built(urlsplit(self.path).path)
+            if note:  # a draft's address: say why it is not here, and how to see it
+                marker = body.rfind(b"</body>")
+                cut = marker if marker >= 0 else len(body)
+                box = (f'<p id="build-site-note" role="status" style="{_NOTE_STYLE}">'
+                       f"{escape(note)}</p>").encode()
+                body = body[:cut] + box + body[cut:]
             self._send(404, body, _TYPES[".html"], head_only=head_only)
 
         def do_HEAD(self) -> None:
@@ -206,7 +218,7 @@ def make_handler(preview: Preview, hosts: set[str], origins: set[str]) -> type:
             self._answer(head_only=False)
 
         def _answer(self, head_only: bool) -> None:
-            if not host_ok(self.headers.get("Host", ""), hosts):
+            if not hosts.host_ok(self.headers.get("Host", "")):
                 self._send(403, b"Forbidden: unknown Host header\n", "text/plain",
                            head_only=head_only)
                 return
@@ -237,7 +249,7 @@ def make_handler(preview: Preview, hosts: set[str], origins: set[str]) -> type:
 
         def _events(self) -> None:
             origin = self.headers.get("Origin")
-            if origin is not None and origin.lower() not in origins:
+            if origin is not None and not hosts.origin_ok(origin):
                 self._send(403, b"Forbidden: foreign origin\n", "text/plain")
                 return
             with preview.lock:
@@ -274,31 +286,60 @@ def make_handler(preview: Preview, hosts: set[str], origins: set[str]) -> type:
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64
+    say: Callable[[str], None] = staticmethod(lambda _: None)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A tab closed or a client gave up mid-answer is ordinary: nothing to say. Anything
+        else is one line, and the server serves on."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        self.say(f"error answering a request: {type(error).__name__}: {error}")
+
+
+def listen(host: str, port: int) -> PreviewServer:
+    """Take the port first, before any build: a busy port is one line, at once."""
+    try:
+        return PreviewServer((host, port), lambda *a: None)  # type: ignore[arg-type]
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            why = f"port {port} is in use (another preview, or another server?)"
+        elif exc.errno == errno.EACCES:
+            why = f"port {port} needs privileges to listen on"
+        else:
+            why = f"cannot listen on {host}:{port} ({exc.strerror or exc})"
+        raise BuildError(f"{why}: choose another with --port (--port 0 takes any free one)",
+                         "--port" if exc.errno in (errno.EADDRINUSE, errno.EACCES) else "--host",
+                         ) from None
 
 
 def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
-          say: Callable[[str], None], ready: Callable[[str], None] | None = None) -> None:
+          say: Callable[[str], None], ready: Callable[[str], None] | None = None,
+          allow: tuple[str, ...] = (), progress: Progress | None = None) -> None:
     """Build, serve and rebuild on change until interrupted (Ctrl-C)."""
-    output = config.root / ".cache" / "preview"
-    config = replace(config, output_dir=str(output), links_at_root=True)
-    pool = WorkerPool(jobs, config.figures.memory_limit_mb, config.root)
+    server = listen(host, port)
+    server.say = say
+    config = preview_config(config)
+    output = config.output_path
     session = BuildSession()
-    options = BuildOptions(drafts=drafts, jobs=jobs, pool=pool, session=session)
+    options = BuildOptions(drafts=drafts, jobs=jobs, session=session, progress=progress,
+                           pool=WorkerPool(jobs, config.figures.memory_limit_mb, config.root))
     preview = Preview(config, options, say)
     changes = ChangeSet(config)
     watcher = Watcher(changes, say)
-    server: PreviewServer | None = None
+    serving = False
     try:
         report = preview.build(set())
         if report is None and not (output / "index.html").exists():
             say("the first build failed; serving its error until a save fixes it")
             output.mkdir(parents=True, exist_ok=True)
         watcher.start(report.figure_deps if report else ())
-        server = PreviewServer((host, port), lambda *a: None)  # type: ignore[arg-type]
-        hosts, origins = allowed_hosts(host, server.server_address[1])
-        server.RequestHandlerClass = make_handler(preview, hosts, origins)
-        url = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_address[1]}/"
+        bound = server.server_address[1]
+        server.RequestHandlerClass = make_handler(preview, allowed_hosts(host, bound, allow))
+        local = host if is_loopback(host) else ("::1" if ":" in host else "127.0.0.1")
+        url = f"http://{local if ':' not in local else f'[{local}]'}:{bound}/"
         threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+        serving = True
         say(f"serving {url} (Ctrl-C to stop)")
         if ready:
             ready(url)
@@ -308,6 +349,7 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
                 say(f"warning: file events were lost ({changes.lost_because}); "
                     "rebuilding from a full rescan")
             report = preview.build(changed)
+            changes.configure(preview.config)
             watcher.watch_new_folders()
             if report is not None:
                 watcher.watch_files(report.figure_deps)
@@ -315,10 +357,10 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
         say("stopping")
     finally:
         watcher.stop()
-        if server is not None:
+        if serving:
             server.shutdown()
-            server.server_close()
-        pool.close()
+        server.server_close()
+        if preview.options.pool is not None:
+            preview.options.pool.close()
         if session.parse_cache is not None:
             session.parse_cache.save()
-

@@ -9,6 +9,7 @@ and the build loop asks for them only once things have been quiet for a moment.
 from __future__ import annotations
 
 import logging
+import posixpath
 import threading
 import time
 from collections.abc import Iterable
@@ -24,8 +25,9 @@ _IGNORED_DIRS = frozenset({".git", ".cache", ".venv", "venv", "__pycache__", "no
 def is_editor_dropping(name: str) -> bool:
     """Swap, backup and lock files of vim, emacs, JetBrains, VS Code and friends."""
     return (
-        name.startswith((".", "#"))  # hidden files, vim's .x.swp, emacs' #x# and .#x locks
-        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".crdownload"))
+        name.startswith((".", "#", "~$"))  # hidden files, vim's .x.swp, emacs' #x# and .#x
+        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".crdownload", ".part",
+                          "___jb_tmp___", "___jb_old___", ".kate-swp"))
         or name == "4913"  # vim's probe that a folder is writable
     )
 
@@ -34,23 +36,30 @@ class ChangeSet:
     """Paths that changed since the last build, collected from the watcher's thread."""
 
     def __init__(self, config: Config, extra: Iterable[str] = ()) -> None:
-        self.config = config
-        self.root = config.root
-        self.output = config.output_path
-        self.posts = PurePosixPath(config.posts_dir).parts  # may be nested: content/posts
+        self.configure(config)
         self.extra = set(extra)
         self.changed: set[str] = set()
+        self.born: set[str] = set()  # made since the last build: gone again, never a change
         self.last_event = 0.0
         self.lock = threading.Lock()
         self.wakeup = threading.Event()
         self.lost_because = ""
 
+    def configure(self, config: Config) -> None:
+        """The settings (``site.toml`` may have changed the posts folder)."""
+        self.config = config
+        self.root = config.root
+        self.output = config.output_path
+        self.posts = PurePosixPath(config.posts_dir).parts  # may be nested: content/posts
+
     def relevant(self, path: str) -> str | None:
-        """The project-relative path if a change to it can change the site, else None."""
+        """The project-relative path if a change to it can change the site, else None;
+        a figure block's data outside the project is named by its absolute path."""
+        resolved = Path(path).resolve(strict=False)
         try:
-            rel = PurePosixPath(Path(path).resolve(strict=False).relative_to(self.root))
+            rel = PurePosixPath(resolved.relative_to(self.root))
         except ValueError:
-            return None
+            return str(resolved) if str(resolved) in self.extra else None
         if not rel.parts or is_editor_dropping(rel.name):
             return None
         if any(part in _IGNORED_DIRS or part.startswith(".") for part in rel.parts[:-1]):
@@ -58,8 +67,9 @@ class ChangeSet:
         text = rel.as_posix()
         if Path(path).resolve(strict=False).is_relative_to(self.output):
             return None  # our own output: watching it would rebuild forever
-        if text == CONFIG_FILE or text in self.extra:
-            return text
+        folder = posixpath.dirname(text)
+        if text == CONFIG_FILE or text in self.extra or f"{folder or '.'}/" in self.extra:
+            return text  # a file a figure block read, or one in a folder it listed
         if self.config.jekyll is not None:  # a Jekyll site: any file of it may be content
             return None if rel.parts[0] == "_site" else text
         shared = min(len(rel.parts), len(self.posts))  # inside the posts folder, or above it
@@ -74,6 +84,24 @@ class ChangeSet:
                 self.changed.update(kept)
                 self.last_event = time.monotonic()
             self.wakeup.set()
+
+    def event(self, kind: str, source: str, destination: str = "") -> None:
+        """One file event. A file made since the last build and renamed away or deleted
+        again (an editor's or ``sed -i``'s temporary file) is no change at all."""
+        gone = self.relevant(source) if kind in ("moved", "deleted") and source else None
+        if gone is not None and gone in self.born:
+            with self.lock:
+                self.born.discard(gone)
+                self.changed.discard(gone)
+                self.last_event = time.monotonic()
+            source = ""
+        made = self.relevant(source if kind == "created" else destination) \
+            if kind in ("created", "moved") else None
+        if made is not None:
+            with self.lock:
+                if made not in self.changed:  # else it changed before: a real change stays
+                    self.born.add(made)
+        self.add(source, destination)
 
     def lost_events(self, why: str) -> None:
         """Events were dropped (the kernel's queue overflowed): rebuild from a full rescan,
@@ -94,10 +122,24 @@ class ChangeSet:
             if since >= quiet or time.monotonic() - started >= longest:
                 break
             time.sleep(quiet - since if since < quiet else 0.005)
+        self._settle(longest)
         with self.lock:
             changed, self.changed = self.changed, set()
+            self.born.clear()
             self.wakeup.clear()
         return changed
+
+    def _settle(self, longest: float) -> None:
+        """A changed file that is missing may be mid-save (renamed away, written, renamed
+        back): give it ``longest`` seconds to come back before calling it deleted."""
+        deadline = time.monotonic() + longest
+        while time.monotonic() < deadline:
+            with self.lock:
+                missing = [p for p in self.changed if p != EVERYTHING
+                           and not (self.root / p).exists() and p not in self.born]
+            if not missing:
+                return
+            time.sleep(0.01)
 
 
 class _OverflowAlarm(logging.Handler):
@@ -144,7 +186,8 @@ class Watcher:
                     return
                 if kind == "modified" and getattr(event, "is_directory", False):
                     return  # a folder "modified" only echoes the events of what is inside
-                changes.add(getattr(event, "src_path", ""), getattr(event, "dest_path", ""))
+                changes.event(kind, getattr(event, "src_path", ""),
+                              getattr(event, "dest_path", ""))
 
         return Handler()
 
@@ -191,7 +234,8 @@ class Watcher:
     def watch_files(self, paths: Iterable[str]) -> None:
         """Also watch data files that figure blocks read (their folders, not recursively)."""
         self.changes.extra.update(paths)
-        folders = {(self.changes.root / p).parent for p in paths}
+        folders = {self.changes.root / p if p.endswith("/") else (self.changes.root / p).parent
+                   for p in paths}
         try:
             self._schedule([(f, False) for f in folders if f.is_dir()])
         except OSError as exc:
