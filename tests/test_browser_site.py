@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 from pathlib import Path
@@ -63,13 +64,30 @@ def test_flagship_post_typesets_and_resolves(flagship: Project) -> None:
         assert all(not is_local(url) for url in blocked)
 
 
+def assert_weighs_at_most(fetched: dict[str, tuple[str, bytes]], budget: int) -> None:
+    """What a reader downloads for the page, every image included: the bytes of each
+    response, text (HTML, CSS, scripts, SVG) counted gzipped as any web server sends it."""
+    def wire(kind: str, body: bytes) -> int:
+        textual = kind.startswith("text/") or any(k in kind for k in ("javascript", "svg", "json"))
+        return len(gzip.compress(body, 6)) if textual else len(body)
+
+    sizes = {url.rsplit("/", 1)[-1] or url: wire(*fetched[url]) for url in fetched}
+    total = sum(sizes.values())
+    largest = ", ".join(f"{name} {size // 1000} kB" for name, size in
+                        sorted(sizes.items(), key=lambda item: -item[1])[:6])
+    assert total <= budget, f"the post weighs {total / 1e6:.2f} MB: {largest}"
+
+
 def test_figures_on_a_laptop_and_a_phone(flagship: Project) -> None:
     """Each figure is shown at its 1x size, or the column's width when that is narrower, in
     the column widths the text-size test assumes; screenshots of each, at both, for review."""
     flagship.build()
     site = flagship.root / "site"
     post = next(p for p in site.rglob("index.html") if "cnns" in str(p)).parent
+    fetched: dict[str, tuple[str, bytes]] = {}
     with serve_folder(site) as base, browser_page() as (page, errors, failed, _):
+        page.on("response", lambda r: fetched.setdefault(
+            r.url, (r.headers.get("content-type", ""), r.body())) if r.ok else None)
         for device, (window, column) in figures.COLUMNS.items():
             page.set_viewport_size({"width": window, "height": 900})
             page.goto(base + "/" + post.relative_to(site).as_posix() + "/")
@@ -91,6 +109,7 @@ def test_figures_on_a_laptop_and_a_phone(flagship: Project) -> None:
                 label = figure.get_attribute("id")
                 figure.screenshot(path=str(folder / f"{label}.png"))
         assert not failed, failed
+        assert_weighs_at_most(fetched, 2_000_000)
         assert errors == [] or all("net::ERR_" in e for e in errors)
 
 

@@ -139,7 +139,9 @@ def test_jpeg_and_webp_for_photographs(project: Project) -> None:
         "#| file: camera.JPG", "#| fig-crop: false", *PHOTO) + fence(
         "#| fig-format: jpeg", "#| label: fig-quarto-jpeg", "#| fig-crop: false", *PHOTO) + fence(
         "#| fig-format: png", "#| label: fig-quarto-png", "#| fig-crop: false", *PHOTO) + fence(
-        "#| fig-format: retina", "#| label: fig-quarto-retina", "#| fig-crop: false", *PHOTO))
+        "#| fig-format: retina", "#| label: fig-quarto-retina", "#| fig-crop: false", *PHOTO)
+        + fence("#| file: clear.png", "fig = plt.figure(figsize=(1, 1)); fig.patch.set_alpha(0)",
+                "plt.plot([1, 2])"))
     project.build()
     page = project.page("2020/01/01/f/index.html")
     expected = {"photo.webp": ("WEBP", 2), "fig-jpeg.jpg": ("JPEG", 2),
@@ -151,6 +153,8 @@ def test_jpeg_and_webp_for_photographs(project: Project) -> None:
         assert picture.size == (300 * scale, 200 * scale), name  # Quarto: only retina is 2x
         assert f'src="{name}" alt="" width="300" height="200"' in page
         no_metadata((project.root / "site/2020/01/01/f" / name).read_bytes())
+    assert image(project, "fig-quarto-png.png").mode == "RGB"  # opaque: no alpha to store
+    assert image(project, "clear.png").mode == "RGBA"  # see-through: kept
     webp = (project.root / "site/2020/01/01/f/photo.webp").read_bytes()
     assert webp[12:16] == b"VP8 "  # lossy, and no alpha channel for an opaque figure
     png = (project.root / "site/2020/01/01/f/fig-quarto-retina.png").stat().st_size

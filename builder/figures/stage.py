@@ -33,8 +33,8 @@ from builder.model import FigureBlock, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
 
 # 2: GIFs drawn at the retina factor; JPEG and WebP; 3: tight boxes, a block's outputs in
-# order; 4: the files a block writes in the post's folder
-FIGURES_VERSION = "4"
+# order; 4: the files a block writes in the post's folder; 5: opaque PNGs without alpha
+FIGURES_VERSION = "5"
 # Options that change what a block's run produces (the others only change how it is shown).
 _RUN_OPTIONS = ("label", "file", "format", "fig-format", "fig-width", "fig-height", "fig-dpi",
                 "fig-crop", "error", "depends")
