@@ -17,6 +17,7 @@ block on a full pipe. Not a security boundary: see the README.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -84,7 +85,8 @@ def main() -> None:
     _, status = os.waitpid(worker, 0)
     procutil.kill_descendants()
     if ended:
-        os.write(1, f"{_describe(status)}\n".encode())
+        with contextlib.suppress(OSError):  # the build may be gone already
+            os.write(1, f"{_describe(status)}\n".encode())
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from builder.config import CONFIG_FILE, Config
 
 WATCHED_FOLDERS = ("figures", "templates", "static")
 EVERYTHING = "*"  # stands for "any file may have changed": events were lost
+_MID_SAVE = 0.5  # seconds a changed file may be missing, mid-save, before it counts as deleted
 _IGNORED_DIRS = frozenset({".git", ".cache", ".venv", "venv", "__pycache__", "node_modules"})
 
 
@@ -122,7 +123,7 @@ class ChangeSet:
             if since >= quiet or time.monotonic() - started >= longest:
                 break
             time.sleep(quiet - since if since < quiet else 0.005)
-        self._settle(longest)
+        self._settle(_MID_SAVE)
         with self.lock:
             changed, self.changed = self.changed, set()
             self.born.clear()
