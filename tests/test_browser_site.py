@@ -91,6 +91,11 @@ def test_figures_on_a_laptop_and_a_phone(flagship: Project) -> None:
         for device, (window, column) in figures.COLUMNS.items():
             page.set_viewport_size({"width": window, "height": 900})
             page.goto(base + "/" + post.relative_to(site).as_posix() + "/")
+            # the title's typo is fixed; the address the author published is kept
+            assert page.locator("h1.post-title").inner_text() == \
+                "CNNs from an Image Processing Perspective"
+            assert post.relative_to(site).as_posix() == \
+                "2016/11/27/cnns-from-an-image-processing-perspective"
             width = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
                                   "'.post-body')).width)")
             assert column <= width < column + 1, (device, width)  # the test assumes no wider
