@@ -56,14 +56,14 @@ def test_jekyll_objects_filters_and_tags(blog: Project) -> None:
     assert ('<span class="math">\\(f_s = 8\\)</span> kHz, <span class="math">\\(f_s = 16\\)'
             '</span> kHz, <span class="math">\\(f_s = 44.1\\)</span> kHz.') in html
     assert "A note to myself" not in html
-    assert "Posts in this category: 1; posts in all: 7." in html
-    assert 'Its newest post is <a href="/blog/signals/2020/03/03/windowing/">' in html
+    assert "Posts in this category: 2; posts in all: 12." in html
+    assert 'Its newest post is <a href="/blog/signals/2020/08/11/z-transform-pairs/">' in html
 
 
 def test_html_page_with_liquid_lists_the_posts(blog: Project) -> None:
     blog.build()
     page = blog.page("all-posts/index.html")
-    assert page.count('<li><a href="/blog/') == 7
+    assert page.count('<li><a href="/blog/') == 12
     assert ('<a href="/blog/notes/machine%20learning/2020/01/15/gradient-descent/">'
             "Gradient descent on a quadratic</a> <time>2020-01-15</time>") in page
 
@@ -123,9 +123,9 @@ def test_cache_notices_includes_config_and_other_posts(blog: Project) -> None:
     blog.build()
     html = body(blog.page(LIQUID_POST))
     assert '<aside class="note">Remember (changed): Aliasing folds' in html
-    windowing = blog.root / "_posts" / "2020-03-03-windowing.markdown"
-    windowing.write_text(windowing.read_text().replace("Windows and spectral leakage",
-                                                       "Windows, renamed"))
+    newest = blog.root / "_posts" / "2020-08-11-z-transform-pairs.markdown"
+    newest.write_text(newest.read_text().replace("Z-transform pairs I keep looking up",
+                                                 "Windows, renamed"))
     config = blog.root / "_config.yml"
     config.write_text(config.read_text().replace("with the math left in", "math kept"))
     blog.build()

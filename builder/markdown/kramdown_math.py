@@ -37,9 +37,11 @@ UNCLOSED = "kramdown_unclosed_math"
 
 
 def kramdown_unescape(text: str) -> str:
-    """What MathJax reads of prose text that kramdown rendered: escapes dropped, entities
-    decoded (kramdown passes ``&lt;`` through and the browser decodes it)."""
-    text = _ESCAPED.sub(r"\1", text)
+    """What MathJax reads of prose text that kramdown rendered: escapes dropped, a backslash
+    left at the end of a line taken as GFM's hard line break (so ``\\`` ending a line of an
+    environment written outside ``$$`` reached MathJax as one backslash), entities decoded
+    (kramdown passes ``&lt;`` through and the browser decodes it)."""
+    text = _ESCAPED.sub(r"\1", text).replace("\\\n", "\n")
     return html.unescape(text) if "&" in text else text
 
 
@@ -62,7 +64,8 @@ def _after_boundary(state: StateBlock, line: int) -> bool:
     """kramdown's ``after_block_boundary?``: the first block of its container, or after a
     blank line or a block attribute list."""
     if not state.tokens or state.tokens[-1].nesting == 1:
-        return True
+        return state.tokens[-1].type != "dd_open" if state.tokens else True  # a dd's 1st line is
+        # its text: kramdown reads "Term\n: $$x$$" as inline math
     if state.tokens[-1].type == "kramdown_ial":
         return True
     return line > 0 and state.isEmpty(line - 1)

@@ -31,6 +31,8 @@ from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
 from builder.markdown.guards import check_environment_closed, nesting_plugin
 from builder.markdown.html_math import html_math_plugin
+from builder.markdown.kramdown_attrs import kramdown_attrs_plugin
+from builder.markdown.kramdown_extras import kramdown_extras_plugin
 from builder.markdown.kramdown_math import UNCLOSED, kramdown_math_plugin
 from builder.markdown.references import local_references
 from builder.model import FigureBlock, Heading, ParsedBody
@@ -69,6 +71,9 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
     md.block.ruler.before("blockquote", "amsmath", _amsmath_rule, {"alt": _AMSMATH_ALT})
     md.use(html_math_plugin, dollars=dollars, kramdown=dialect == "kramdown")
     md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#")
+    if dialect == "kramdown":  # after the anchors: its table of contents links to their ids
+        md.use(kramdown_attrs_plugin)
+        md.use(kramdown_extras_plugin)
     md.inline.ruler.push("figure_ref", _figure_ref_rule)
     md.core.ruler.after("block", "figure_blocks", _collect_figure_blocks)
     md.core.ruler.push("checks", _check_inline)
@@ -321,8 +326,12 @@ def _render_math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
     token = tokens[idx]
     tag, opening, closing = _MATH_TOKENS[token.type]
     label = token.info if token.type == "math_block_label" else ""
-    ident = f' id="{escapeHtml(label)}"' if label else ""
+    attrs = dict(token.attrs)  # a kramdown attribute list's, if any: {: .equation #id}
     kind = "math display" if token.type == "math_inline_double" else "math"
-    return f'<{tag} class="{kind}"{ident}>{opening}{escapeHtml(token.content)}{closing}</{tag}>' + (
+    attrs["class"] = f"{kind} {attrs['class']}" if attrs.get("class") else kind
+    if label:
+        attrs["id"] = label
+    rendered = "".join(f' {key}="{escapeHtml(str(value))}"' for key, value in attrs.items())
+    return f"<{tag}{rendered}>{opening}{escapeHtml(token.content)}{closing}</{tag}>" + (
         "\n" if tag == "div" else ""
     )
