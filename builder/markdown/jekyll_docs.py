@@ -27,22 +27,25 @@ from builder.sources.posts import SourceFile
 from builder.sources.site_index import SiteIndex, drop
 
 _LINK_DEFINITION = re.compile(r"^ {0,3}(\[[^\]]+\])(:.+)$", re.MULTILINE)
-_RELATIVE = re.compile(r"""\b(src|href)=(["'])(?![a-zA-Z][a-zA-Z0-9+.-]*:|[/#?])([^"'/]+)""")
+_LINK = re.compile(r"""\b(src|href)=(["'])(/?)(?![a-zA-Z][a-zA-Z0-9+.-]*:|[/#?])([^"'/]+)""")
 
 
 def root_links(html: str, top_level: tuple[str, ...], base_path: str) -> str:
-    """Relative links into the site's top folders (``public/x.gif``, ``assets/y.png``) from a
-    post, which Jekyll published at a deeper address, point at the site's top: what the
-    author meant, and what their blog showed under a ``/:title`` permalink."""
+    """Links into the site's top folders from a post, which Jekyll published at a deeper
+    address, point at the site's top under its base path: a relative ``public/x.gif`` (what
+    the author's blog showed under a ``/:title`` permalink) and a root ``/assets/y.png`` on
+    a site with a ``baseurl`` (which the author meant, but only a site at the root shows)."""
     names = set(top_level)
+    base = base_path.rstrip("/")
 
     def rooted(match: re.Match[str]) -> str:
-        attribute, quote, first = match.groups()
-        if first.split("?")[0].split("#")[0] not in names:
-            return match.group()
-        return f"{attribute}={quote}{base_path}{first}"
+        attribute, quote, slash, first = match.groups()
+        if first.split("?")[0].split("#")[0] not in names or (slash and not base) or (
+                slash and html.startswith(base[1:] + "/", match.start(4))):
+            return match.group()  # not the site's, or already under the base path
+        return f"{attribute}={quote}{base}/{first}"
 
-    return _RELATIVE.sub(rooted, html)
+    return _LINK.sub(rooted, html)
 
 
 def parse_jekyll(source: SourceFile, config: Config, layouts: frozenset[str], warn: Warn,

@@ -12,13 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, unquote
 
 from markupsafe import Markup
 
 from builder.config import Config
 from builder.fsutil import digest
 from builder.model import FigureResult, ParsedBody, PostMeta
-from builder.pages.render import Renderer, listing_item, paginate, tag_url
+from builder.pages.render import Renderer, listing_item, paginate
+from builder.pages.tag_names import tag_folder, tag_url
 from builder.write import Output
 
 PAGES_VERSION = "1"
@@ -75,12 +77,13 @@ def build_pages(
                         config.per_page * 10, {"heading": "Archive"}, "the archive")
     by_tag: dict[str, list[tuple[PostMeta, str, str]]] = defaultdict(list)
     for item in items:
-        for tag in item[0].tags:
-            by_tag[tag.lower()].append(item)
-    spellings = {tag.lower(): tag for meta, _, _ in reversed(items) for tag in meta.tags}
+        for folder in dict.fromkeys(tag_folder(tag) for tag in item[0].tags):
+            by_tag[folder].append(item)  # one page per folder: see tag_names
+    spellings = {tag_folder(tag): tag for meta, _, _ in reversed(items) for tag in meta.tags}
     for tag, tagged in sorted(by_tag.items()):
-        outputs += _listing(config, renderer, base_key, "index.html", tag_url(tag), tagged,
-                            config.per_page, {"heading": f"Posts tagged “{spellings[tag]}”"},
+        outputs += _listing(config, renderer, base_key, "index.html", tag_url(spellings[tag]),
+                            tagged, config.per_page,
+                            {"heading": f"Posts tagged “{spellings[tag]}”"},
                             f"the page of tag '{spellings[tag]}'")
     counts = [(spellings[t], len(v)) for t, v in sorted(by_tag.items())]
     outputs.append(Output("tags/index.html", _hash(base_key, "tags", counts),
@@ -171,7 +174,7 @@ def _listing(
             return renderer.render(template, posts=listed, pager=pager, has_math=has_math,
                                    page_url=url, **extra)
 
-        outputs.append(Output(url + "index.html", key, produce, origin))
+        outputs.append(Output(unquote(url) + "index.html", key, produce, origin))  # url: linked
     return outputs
 
 
@@ -203,6 +206,6 @@ def _sitemap(
         {"url": p.meta.url, "lastmod": (p.meta.updated or p.meta.date).date().isoformat()}
         for p in posts
     ]
-    pages += [{"url": tag_url(tag), "lastmod": None} for tag in sorted(tags)]
+    pages += [{"url": f"tags/{quote(tag, safe='-._~')}/", "lastmod": None} for tag in sorted(tags)]
     return Output("sitemap.xml", _hash(base_key, "sitemap", pages),
                   lambda: renderer.render("sitemap.xml", pages=pages), "the sitemap")

@@ -6,7 +6,6 @@ everywhere and a typo in a template is an error instead of an empty string.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from markupsafe import Markup
 from builder.config import Config
 from builder.errors import BuildError
 from builder.model import PostMeta
+from builder.pages.tag_names import tag_url
 
 THEME = Path(__file__).parents[1] / "theme"
 LAYOUTS = frozenset({"post", "page"})
@@ -77,13 +77,6 @@ def _confined_loader(config: Config) -> Any:
             return source, filename, uptodate
 
     return Loader([str(p) for p in template_dirs(config)])
-
-
-@functools.lru_cache(maxsize=4096)
-def tag_url(tag: str) -> str:
-    from urllib.parse import quote
-
-    return f"tags/{quote(tag.lower(), safe='')}/"
 
 
 _ENVIRONMENTS: dict[tuple, Any] = {}

@@ -201,11 +201,8 @@ class _Fields:
             raw = raw.replace(",", " ").split()
         if not isinstance(raw, list) or not all(isinstance(t, (str, int)) for t in raw):
             self.fail("tags", "'tags' must be a list of words")
-        tags = tuple(dict.fromkeys(str(t).strip() for t in raw if str(t).strip()))
-        for tag in tags:
-            if "/" in tag or tag.startswith(".") or "\\" in tag:
-                self.fail("tags", f"tag '{tag}' may not contain '/' or '\\' or start with '.'")
-        return tags
+        # Any name is a tag: its page's folder is made safe (pages/tag_names.py).
+        return tuple(dict.fromkeys(str(t).strip() for t in raw if str(t).strip()))
 
     def datetime(self, key: str, tz: ZoneInfo) -> datetime:
         value = self.data.get(key)
