@@ -18,8 +18,9 @@ import json
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from builder.build import BuildOptions, collect_posts
 from builder.config import Config
@@ -27,6 +28,7 @@ from builder.errors import machine_faults, type_words
 from builder.figures.cache import FigureCache
 from builder.figures.stage import FigureStage, library_versions, run_figures
 from builder.fsutil import atomic_write, exclusive_lock
+from builder.pages.assets import static_files
 
 LOCK_FILE = "figures.lock"
 _THUMB = (32, 16)  # pixels kept per sampled frame: enough to see a curve move
@@ -145,15 +147,16 @@ def _missing_references(config: Config, posts: list, html: dict[str, str],
     """Every image a post's HTML points at must be a figure it made, a file its blocks
     wrote, or a static file."""
     problems = []
-    static = config.root / "static"
+    static = static_files(config, need_mathjax=False)  # site path -> file (a Jekyll site's too)
     for meta, _ in posts:
         for match in re.finditer(r'<img[^>]*\ssrc="([^"]+)"', html[meta.source]):
             src = match.group(1)
             if re.match(r"^[a-z]+:", src) or src.startswith("//"):
                 continue
             if src.startswith("/"):
-                ok = (static / PurePosixPath(src).relative_to("/static")).is_file() \
-                    if src.startswith("/static/") else False
+                path = unquote(src.split("?")[0])
+                ok = path.startswith(config.base_path) and \
+                    path.removeprefix(config.base_path) in static
             else:
                 ok = f"{meta.source}:{src}" in made
             if not ok:
@@ -173,6 +176,8 @@ def _line_of(path: Path, needle: str) -> int:
 def _compare_with_lock(lock_path: Path, now: dict[str, Any], versions: dict[str, str]
                        ) -> list[str]:
     if not lock_path.is_file():
+        if not now:
+            return []  # no figure blocks, nothing to lock (a Jekyll blog, say)
         return [f"{LOCK_FILE}: missing; run 'build-site check --update' and commit it"]
     try:
         locked = json.loads(lock_path.read_text(encoding="utf-8"))

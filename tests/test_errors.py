@@ -22,7 +22,6 @@ Fine.
         ("---\ndate: 2020-13-45\n---\n", "posts/2020-01-01-bad.md:2: front matter: bad date '2020-13-45'"),
         ("---\ntitle: a\ntitle: b\n---\n",
          "posts/2020-01-01-bad.md:3: front matter: duplicate key 'title' (first given on line 2)"),
-        ("---\nlayout: fancy\n---\n", "posts/2020-01-01-bad.md:2: unknown layout 'fancy'"),
         ("---\npermalink: /../../etc/\n---\n", "posts/2020-01-01-bad.md:2: permalink"),
         ("---\npermalink: /%2e%2e/x/\n---\n", "posts/2020-01-01-bad.md:2: permalink"),
         ("---\npermalink: //evil.example/\n---\n", "posts/2020-01-01-bad.md:2: permalink"),
@@ -56,7 +55,7 @@ def test_bom_and_crlf_are_fine(project: Project) -> None:
 
 
 def test_every_bad_post_is_reported_at_once(project: Project) -> None:
-    project.post("2020-01-01-a.md", "---\nlayout: nope\n---\n")
+    project.post("2020-01-01-a.md", "---\npermalink: /../x/\n---\n")
     project.post("2020-01-02-b.md", "---\ndraft: 3\n---\n")
     stderr = project.fail()
     assert "posts/2020-01-01-a.md:2:" in stderr
@@ -123,3 +122,11 @@ def test_refuses_a_folder_of_someone_elses_files(project: Project) -> None:
     project.write("site/precious.txt", "keep me")
     assert "holds files build-site did not write" in project.fail()
     assert (project.root / "site/precious.txt").read_text() == "keep me"
+
+
+def test_unknown_layout_is_a_warning_and_the_post_layout(project: Project) -> None:
+    project.post("2020-01-01-a.md", "---\ntitle: A\nlayout: fancy\n---\nText $x$.\n")
+    result = project.build()
+    assert ("posts/2020-01-01-a.md:3: warning: unknown layout 'fancy': rendered with 'post' "
+            "(known layouts: page, post)") in result.stderr
+    assert '<article class="post' in project.page("2020/01/01/a/index.html")

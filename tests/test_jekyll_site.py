@@ -141,9 +141,21 @@ def test_no_url_warning_names_config_yml(project: Project) -> None:
 
 def test_bad_config_yml_names_its_line(project: Project) -> None:
     (project.root / "posts").rmdir()
-    project.write("_config.yml", "title: x\ntitle: y\n")
+    project.write("_config.yml", "title: [x\n")
     project.write("_posts/2019-03-04-a.md", "x\n")
-    assert "_config.yml:2: configuration: duplicate key 'title'" in project.fail()
+    assert "_config.yml:2: configuration:" in project.fail()
+
+
+def test_repeated_keys_are_warnings_in_a_jekyll_site(project: Project) -> None:
+    """Jekyll keeps the last of a repeated YAML key and builds: so does build-site."""
+    (project.root / "posts").rmdir()
+    project.write("_config.yml", "title: x\ntitle: Kept\n")
+    project.write("_posts/2019-03-04-a.md", "---\ntitle: A\ntitle: B\n---\nx\n")
+    result = project.build()
+    assert ("_config.yml:2: warning: duplicate key 'title' (first given on line 1): the last "
+            "one counts, as in Jekyll") in result.stderr
+    assert "_posts/2019-03-04-a.md:3: warning: duplicate key 'title'" in result.stderr
+    assert "<title>B · Kept</title>" in project.page("2019/03/04/a.html")
 
 
 def test_symlink_out_of_the_site_is_refused(project: Project, tmp_path: Path) -> None:
@@ -193,3 +205,9 @@ def test_seed_post_keeps_its_front_matter_and_images(project: Project) -> None:
         assert (project.root / "site" / src.removeprefix("/blog/")).is_file(), src
     assert "<title>CNNs from an Image Processing Persepective" in page
     assert page.count('class="math') >= 20
+
+
+def test_serve_and_check_run_inside_a_jekyll_site(project: Project) -> None:
+    seed_site(project)
+    result = project.run("check")
+    assert "0 figures" in result.stderr or "no figure" in result.stderr, result.stderr

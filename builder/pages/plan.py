@@ -203,7 +203,8 @@ def _sitemap(
     pages = [{"url": "", "lastmod": None}, {"url": "archive/", "lastmod": None},
              {"url": "tags/", "lastmod": None}]
     pages += [
-        {"url": p.meta.url, "lastmod": (p.meta.updated or p.meta.date).date().isoformat()}
+        {"url": p.meta.url, "lastmod": (p.meta.updated or p.meta.date).date().isoformat()
+         if p.meta.dated or p.meta.updated else None}  # a page without a date has none
         for p in posts
     ]
     pages += [{"url": f"tags/{quote(tag, safe='-._~')}/", "lastmod": None} for tag in sorted(tags)]

@@ -18,6 +18,8 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
     """A safe loader that refuses duplicate keys and remembers where top-level keys stand."""
 
+    lenient = False  # a Jekyll site's: duplicates are kept, the last one counting
+
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.key_lines: dict[str, int] = {}
@@ -27,7 +29,7 @@ class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line
-            if key in seen:
+            if key in seen and not self.lenient:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key '{key}' (first given on line {{first}})",
                     key_node.start_mark,
@@ -60,7 +62,12 @@ class _Duplicate(Exception):
         self.line = line
 
 
-def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], dict[str, int], str, int]:
+class _LenientLoader(_StrictLoader):
+    lenient = True
+
+
+def split_front_matter(text: str, path: str, lenient: bool = False
+                       ) -> tuple[dict[str, Any], dict[str, int], str, int]:
     """Return (front matter, file line of each key, body, file line where the body starts)."""
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
@@ -71,15 +78,17 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], dict[str, 
     else:
         raise BuildError("front matter opened here is never closed with '---'", path, 1)
     yaml_text = "\n".join(lines[1:end])
-    data, key_lines = load_yaml(yaml_text, path, first_line=2, what="front matter")
+    data, key_lines = load_yaml(yaml_text, path, first_line=2, what="front matter",
+                                lenient=lenient)
     return data, key_lines, "\n".join(lines[end + 1 :]), end + 2
 
 
 def load_yaml(
-    yaml_text: str, path: str, first_line: int, what: str
+    yaml_text: str, path: str, first_line: int, what: str, lenient: bool = False
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """Parse a YAML mapping that starts on ``first_line`` of ``path``; errors name file lines."""
-    loader = _StrictLoader(yaml_text)
+    """Parse a YAML mapping that starts on ``first_line`` of ``path``; errors name file lines.
+    ``lenient``: a repeated key is no error, the last one counts (as in Jekyll)."""
+    loader = (_LenientLoader if lenient else _StrictLoader)(yaml_text)
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from builder.errors import BuildError
+from builder.errors import BuildError, BuildWarning
 from builder.sources.frontmatter import load_yaml
 from builder.sources.permalinks import style_template
 
@@ -52,6 +52,7 @@ class JekyllSettings:
     layouts: tuple[str, ...] = ()  # the site's (or its theme's) layout names: accepted
     top_level: tuple[str, ...] = ()  # names at the site's top that are published as they are
     collections: tuple[str, ...] = ()  # collections besides posts: not built (said once)
+    warnings: tuple[BuildWarning, ...] = ()  # what reading _config.yml built around
 
     def site_data(self) -> dict[str, Any]:
         return json.loads(self.data)
@@ -75,7 +76,16 @@ def read_jekyll_config(root: Path, path: Path) -> tuple[dict[str, Any], JekyllSe
         text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
         raise BuildError(f"not UTF-8: {exc.reason}", name) from None
-    data, lines = load_yaml(text, name, first_line=1, what="configuration")
+    warnings: list[BuildWarning] = []
+    try:
+        data, lines = load_yaml(text, name, first_line=1, what="configuration")
+    except BuildError as error:  # Jekyll keeps the last of a repeated key: so do we, and say so
+        if "duplicate key" not in error.message:
+            raise
+        data, lines = load_yaml(text, name, first_line=1, what="configuration", lenient=True)
+        warnings.append(BuildWarning(name, error.location.line if error.location else None,
+                                     error.message.replace("configuration: ", "")
+                                     + ": the last one counts, as in Jekyll"))
     fields = _Reader(data, lines, name)
     values: dict[str, Any] = {"dialect": "kramdown"
                               if fields.text("markdown", "kramdown").lower() == "kramdown"
@@ -112,6 +122,7 @@ def read_jekyll_config(root: Path, path: Path) -> tuple[dict[str, Any], JekyllSe
         layouts=_layouts(root, data),
         top_level=_top_level(root),
         collections=_collections(data),
+        warnings=tuple(warnings),
     )
     return values, settings
 

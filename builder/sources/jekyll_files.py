@@ -47,7 +47,7 @@ def site_warnings(config: Config) -> list[BuildWarning]:
     warnings += [BuildWarning(config.jekyll.config_file, None,
                               f"collection '{name}' is not built: only posts and pages are")
                  for name in config.jekyll.collections]
-    return warnings
+    return [*config.jekyll.warnings, *warnings]
 
 
 def find_site_files(config: Config) -> SiteFiles:

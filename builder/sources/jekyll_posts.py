@@ -30,7 +30,7 @@ from builder.sources.permalinks import (
     post_placeholders,
     unescape_path,
 )
-from builder.sources.posts import SourceFile, _checked_url, _Fields
+from builder.sources.posts import SourceFile, _checked_url, _Fields, fallback_layout
 
 _DRAFT_NAME = re.compile(r"^(?:.+/)*(.*)(\.[^.]+)$")
 _NO_LAYOUT = (None, "none", "null", "")
@@ -58,7 +58,15 @@ def read_jekyll_source(
     settings = config.jekyll
     assert settings is not None
     kind = kind_of(source.path)
-    matter, lines, body, body_line = split_front_matter(source.text, source.path)
+    try:
+        matter, lines, body, body_line = split_front_matter(source.text, source.path)
+    except BuildError as error:  # Jekyll keeps the last of a repeated key: so do we, and say so
+        if "duplicate key" not in error.message:
+            raise
+        matter, lines, body, body_line = split_front_matter(source.text, source.path, True)
+        line = error.location.line if error.location else None
+        warn(BuildWarning(source.path, line, error.message.replace("front matter: ", "")
+                          + ": the last one counts, as in Jekyll"))
     data = _with_defaults(settings, source.path, kind, matter)
     fields = _Fields(data, lines, source.path)
     draft = "_drafts" in PurePosixPath(source.path).parts
@@ -227,16 +235,13 @@ def _categories(path: str, data: dict[str, Any], kind: str) -> tuple[str, ...]:
 
 def _layout(data: dict[str, Any], kind: str, layouts: frozenset[str],
             settings: JekyllSettings, path: str, lines: dict[str, int], warn: Warn) -> str:
+    """A post renders with our ``post`` template and a page with ``page`` whatever theme
+    layout they name (``default``, ``post``...), unless the project has a template of that
+    name; a name neither the site nor its theme has is a warning."""
     fallback = "post" if kind == "posts" else "page"
     wanted = data.get("layout")
     wanted = None if wanted is None else str(wanted)
     if wanted in _NO_LAYOUT or wanted in ("post", "page"):
         return fallback
-    if wanted in layouts:
-        return wanted  # a template of the project's own templates/
-    if wanted not in settings.layouts:
-        known = sorted({*layouts, *settings.layouts})
-        warn(BuildWarning(path, lines.get("layout", 1),
-                          f"unknown layout '{wanted}': rendered with '{fallback}'",
-                          "known layouts: " + ", ".join(known)))
-    return fallback
+    return fallback_layout(str(wanted), fallback, layouts,
+                           settings.layouts, path, lines.get("layout", 1), warn)

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from builder.config import Config
-from builder.errors import BuildError, Warn, ignore_warning
+from builder.errors import BuildError, BuildWarning, Warn, ignore_warning
 from builder.fsutil import digest
 from builder.model import PostMeta
 from builder.sources.frontmatter import split_front_matter
@@ -122,9 +122,8 @@ def parse_meta(
         )
     updated = fields.datetime("updated", tz) if data.get("updated") is not None else None
 
-    layout = fields.string("layout") or "post"
-    if layout not in layouts:
-        fields.fail("layout", f"unknown layout '{layout}' (known: {', '.join(sorted(layouts))})")
+    layout = fallback_layout(fields.string("layout") or "post", "post", layouts, (),
+                             source.path, lines.get("layout", 1), warn)
 
     title = fields.string("title") or slug.replace("-", " ").capitalize()
     values = {
@@ -149,6 +148,20 @@ def parse_meta(
         body_line=body_line,
     )
     return meta, body
+
+
+def fallback_layout(wanted: str, fallback: str, layouts: frozenset[str],
+                    accepted: tuple[str, ...], path: str, line: int, warn: Warn) -> str:
+    """The layout to render with: ``wanted`` if a template has that name, else ``fallback``
+    with one warning listing the layouts; names in ``accepted`` (a Jekyll theme's) fall back
+    without a word. Never a failed build: posts brought from other themes name their own."""
+    if wanted in layouts:
+        return wanted
+    if wanted not in accepted:
+        known = ", ".join(sorted({*layouts, *accepted}))
+        warn(BuildWarning(path, line, f"unknown layout '{wanted}': rendered with '{fallback}'",
+                          f"known layouts: {known}"))
+    return fallback
 
 
 def _checked_url(permalink: str, path: str, line: int | None) -> str:
