@@ -142,3 +142,24 @@ def test_unrelated_posts_are_not_parsed_again(blog: Project) -> None:
     result = blog.build()
     # the posts holding Liquid (and the pages) are parsed again, the others come from the cache
     assert "parsed 5," in result.stderr, result.stderr
+
+
+def test_preview_of_a_jekyll_site_rebuilds_when_an_include_changes(blog: Project) -> None:
+    """`build-site serve` inside a Jekyll site: served at /, rebuilt on any file of it."""
+    import time
+
+    from tests.test_serve import Server
+
+    running = Server(blog)
+    try:
+        status, _, page = running.request("/meta/2019/09/10/liquid-in-a-post/")
+        assert status == 200 and b"<strong>Remember:</strong>" in page
+        assert b'<a href="/signals/2019/03/04/sampling-and-aliasing/">' in page  # no /blog/
+        (blog.root / "_includes" / "note.html").write_text("<aside>Changed note</aside>\n")
+        deadline = time.monotonic() + 60
+        while b"Changed note" not in page and time.monotonic() < deadline:
+            time.sleep(0.2)
+            status, _, page = running.request("/meta/2019/09/10/liquid-in-a-post/")
+        assert b"<aside>Changed note</aside>" in page
+    finally:
+        running.stop()

@@ -32,7 +32,6 @@ from builder.sources.permalinks import (
 )
 from builder.sources.posts import SourceFile, _checked_url, _Fields, fallback_layout
 
-_DRAFT_NAME = re.compile(r"^(?:.+/)*(.*)(\.[^.]+)$")
 _NO_LAYOUT = (None, "none", "null", "")
 
 

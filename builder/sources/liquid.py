@@ -24,7 +24,7 @@ from liquid import Environment, Mode, RenderContext
 from liquid.exceptions import LiquidError, LiquidInterrupt, StopRender
 from liquid.token import Token
 
-from builder.errors import BuildWarning, Warn
+from builder.errors import BuildError, BuildWarning, Warn
 from builder.sources.liquid_filters import JEKYLL, add_jekyll_filters
 from builder.sources.liquid_tags import add_jekyll_tags, include_path, line_of
 from builder.sources.site_index import SiteIndex
@@ -114,8 +114,12 @@ class JekyllState:
             return None
         key = str(path)
         if key not in self.partials:
-            text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
             rel = path.relative_to(self.root.resolve()).as_posix()
+            try:
+                text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+            except UnicodeDecodeError as exc:
+                raise BuildError(f"not UTF-8 text: {exc.reason}", rel,
+                                 hint="save the file as UTF-8") from None
             self.sources[text] = rel
             self.partials[key] = env.from_string(text, name=rel, path=rel)
         return self.partials[key]
