@@ -102,9 +102,12 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         remove_stale_staging(out, say)
         clock = _Clock(report)
 
-        chosen, parse_cache, report.parsed = collect_posts(config, options, report.skipped)
+        mistakes: list[BuildError] = []  # all of every post, reported with the figures'
+        chosen, parse_cache, report.parsed = collect_posts(config, options, report.skipped,
+                                                           mistakes)
         chosen = drop_shadowed_pages(chosen, lambda w: warn_all([w]))
         warn_all(site_warnings(config))
+        warn_all(config.figure_default_warnings)
         report.posts = len(chosen)
         warn_all([w for _, _, body in chosen for w in body.warnings])
         clock.lap("parse")
@@ -117,7 +120,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         warn_all(figures.warnings)
         if options.session is None:
             parse_cache.save()  # a preview server saves it when it stops
-        raise_all(figures.errors)
+        raise_all(mistakes + figures.errors)
         site_posts = [
             _site_post(config, parse_cache, key, meta, body, figures.results.get(meta.source, {}))
             for key, meta, body in chosen
@@ -148,10 +151,13 @@ Parsed = tuple[str, PostMeta, ParsedBody]
 
 
 def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta] | None = None,
+                  mistakes: list[BuildError] | None = None,
                   ) -> tuple[list[Parsed], ParseCache, int]:
     """Read and parse every post; return the ones to publish (newest first), the parse cache
     and how many posts were parsed afresh; the posts left out (drafts, future posts) go in
-    ``skipped``. Every mistake in every post is raised together."""
+    ``skipped``. Every mistake in every post is raised together, or, given a list, put in
+    it: the build then runs the figures of the posts that parsed, so their mistakes are
+    reported in the same run."""
     layouts = available_layouts(config)
     session = options.session
     if session and session.parse_cache:
@@ -166,7 +172,10 @@ def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta]
         sources, errors = read_sources(paths, config.root, session.sources if session else None)
         parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, workers)
     cache.keep({key for key, _, _ in parsed})
-    raise_all(errors + parse_errors)
+    if mistakes is None:
+        raise_all(errors + parse_errors)
+    else:
+        mistakes += errors + parse_errors
     now = _now()
     future = config.jekyll is not None and config.jekyll.future  # Jekyll's 'future: true'
     chosen = [p for p in parsed if options.drafts or _published(p[1], now, future)]
@@ -174,7 +183,12 @@ def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta]
         built = {id(p) for p in chosen}
         skipped += sorted((p[1] for p in parsed if id(p) not in built), key=lambda m: m.source)
     chosen.sort(key=lambda p: (p[1].date, p[1].source), reverse=True)
-    _check_unique_urls([meta for _, meta, _ in chosen])
+    try:
+        _check_unique_urls([meta for _, meta, _ in chosen])
+    except BuildError as error:
+        if mistakes is None:
+            raise
+        mistakes.append(error)
     return chosen, cache, fresh
 
 

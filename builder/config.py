@@ -67,6 +67,10 @@ class Config:
     per_page: int = 10
     feed_limit: int = 20
     figures: FigureSettings = field(default_factory=FigureSettings)
+    # site.toml's [execute] and [format.html]: figure options for every block (Quarto's
+    # project options), and what was said about them (options that cannot be defaults).
+    figure_defaults: dict[str, Any] = field(default_factory=dict, hash=False)
+    figure_default_warnings: tuple[BuildWarning, ...] = ()
     # Not a site.toml key: what _config.yml says when the project is a Jekyll site.
     jekyll: JekyllSettings | None = None
     # Not a site.toml key: the preview serves the site at "/" whatever base_url's path is,
@@ -122,12 +126,19 @@ class Config:
         return self.absolute_base + quote(self.public_path + path.lstrip("/"), safe=_URL_SAFE)
 
 
-_NOT_KEYS = frozenset({"root", "links_at_root", "jekyll", "output_origin"})
+_NOT_KEYS = frozenset({"root", "links_at_root", "jekyll", "output_origin", "figure_defaults",
+                       "figure_default_warnings"})
 _TYPES: dict[str, Any] = {f.name: f.type for f in fields(Config) if f.name not in _NOT_KEYS}
 
 
 def _line_of(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _table_line(text: str, name: str) -> int | None:
+    """The line of a ``[name]`` table header."""
+    match = re.search(rf"^[ \t]*\[{re.escape(name)}\]", text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
@@ -187,16 +198,25 @@ def load_config(root: Path, **overrides: Any) -> Config:
     jekyll_file = config_file(root)
     if jekyll_file is not None:  # a Jekyll site: its _config.yml first, site.toml overrides
         values, values["jekyll"] = read_jekyll_config(root, jekyll_file)
+    if "execute" in data or "format" in data:
+        from builder.figures.defaults import site_defaults
+
+        said: list[BuildWarning] = []
+        values["figure_defaults"] = site_defaults(data, lambda key: _table_line(text, key)
+                                                  or _line_of(text, key), said.append)
+        values["figure_default_warnings"] = tuple(said)
     for key, value in data.items():
         if key == "figures":
             values["figures"] = _figure_settings(value, text, CONFIG_FILE)
+            continue
+        if key in ("execute", "format"):
             continue
         if key not in _TYPES:
             raise BuildError(
                 f"unknown key '{key}' in {CONFIG_FILE}",
                 CONFIG_FILE,
                 _line_of(text, key),
-                hint="known keys: " + ", ".join(sorted(_TYPES)),
+                hint="known keys: " + ", ".join(sorted([*_TYPES, "execute", "format"])),
             )
         expected = {"str": str, "int": int, "bool": bool}.get(str(_TYPES[key]), str)
         _check_value(key, value, expected, text, CONFIG_FILE)

@@ -93,7 +93,9 @@ def _rebuild(cls: type[BuildError], state: dict) -> BuildError:
 
 
 def raise_all(errors: list[BuildError]) -> None:
-    """Raise nothing, the single error, or all of them at once."""
+    """Raise nothing, the single error, or all of them at once (nested ones flattened)."""
+    errors = [e for error in errors
+              for e in (error.errors if isinstance(error, BuildErrors) else [error])]
     if len(errors) == 1:
         raise errors[0]
     if errors:

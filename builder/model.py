@@ -31,6 +31,8 @@ class PostMeta:
     body_line: int  # the file line on which the Markdown body starts (1-based)
     categories: tuple[str, ...] = ()  # a Jekyll post's (its tags include them too)
     dated: bool = True  # False for a page whose front matter gives no date
+    # figure options for every block: site.toml's, then the front matter's (execute: ...)
+    figure_defaults: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def output_file(self) -> str:
@@ -49,6 +51,7 @@ class FigureBlock:
     code_html: str = ""  # the code, highlighted, for echo
     caption_html: str = ""  # fig-cap rendered as inline Markdown (math included)
     option_count: int | None = None  # how many '#|' lines (an option may span several)
+    fenced_html: str = ""  # for 'echo: fenced': the fence and its options, with the code
 
     @property
     def code_line(self) -> int:

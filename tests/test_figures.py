@@ -270,8 +270,8 @@ def test_floods_are_bounded(project: Project) -> None:
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        (["#| colour: red"], ":6: unknown figure option 'colour'"),
-        (["#| echo: maybe"], ":6: figure option 'echo' must be true or false"),
+        (["#| echo: maybe"], ":6: figure option 'echo' must be true, false or fenced"),
+        (["#| layout-ncol: 0"], ":6: figure option 'layout-ncol' must be a number above 0"),
         (["#| file: ../escape.png"], ":6: file '../escape.png' must be a plain file name"),
         (["#| file: /etc/x.png"], ":6: file '/etc/x.png' must be a plain file name"),
         (["#| file: x.txt"], ":6: file 'x.txt' must end in one of"),

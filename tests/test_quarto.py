@@ -25,7 +25,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("quarto") / "blog"
     shutil.copytree(FIXTURE, root)
     project = Project(root)
-    project.build()
+    project.stderr = project.build().stderr  # type: ignore[attr-defined]
     return project
 
 
@@ -113,7 +113,7 @@ def outputs(html: str) -> list[str]:
 def cells(html: str) -> list[str]:
     """Each figure block's HTML (up to the next block or the end of the post)."""
     end = html.index('<nav class="post-nav">')
-    starts = [m.start() for m in re.finditer(r'<div class="cell"[ >]', html)]
+    starts = [m.start() for m in re.finditer(r'<div class="cell[ "]', html)]
     return [html[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
 
 
@@ -244,3 +244,102 @@ def test_written_files_come_from_the_cache_too(project: Project) -> None:
     post.write_text(post.read_text().replace("[table](out/table.csv)", "No link."))
     project.build()
     assert not written.exists()  # no longer referred to: no longer published
+
+
+def test_how_the_code_is_shown(site: Project) -> None:
+    fenced, folded, wrapped = cells(page(site, "11", "code-options"))
+    assert "```{python}\n" in fenced and "#| output: false" in fenced
+    assert "echo: fenced" not in fenced  # Quarto leaves that one line out
+    assert outputs(fenced) == []
+    assert folded.startswith('<div class="cell worked-example">')
+    assert '<details class="cell-code" open><summary>Show the arithmetic</summary>' in folded
+    assert '<pre class="highlight numbered">' in folded
+    assert folded.count('<span class="code-line') == 3
+    assert '<span class="code-line marked"><span class="n">b</span>' in folded
+    assert '<pre class="highlight code-wrap">' in wrapped
+
+
+def test_which_outputs_are_shown(site: Project) -> None:
+    html = page(site, "12", "output-options")
+    assert "not shown" not in html and "secret = 42" not in html  # include: false
+    blocks = cells(html)
+    assert len(blocks) == 5
+    assert "print" in blocks[0] and outputs(blocks[0]) == []  # output: false
+    assert '<h3 id="printed-as-a-heading">Printed as a heading' in blocks[1]  # asis
+    assert "<td>3</td>\n<td>9</td>" in blocks[1] and "<pre class=\"cell-output" not in blocks[1]
+    assert outputs(blocks[2]) == ["cell-output-stdout: the result"]  # warning: false
+    shown = outputs(blocks[3])  # message: false keeps the warning, hides the message
+    assert len(shown) == 1 and "UserWarning: a shown warning" in shown[0]
+    assert "ValueError: invalid literal for int() with base 10" in blocks[4]  # error: true
+
+
+def test_document_options_are_every_blocks_defaults(site: Project) -> None:
+    first, second = cells(page(site, "13", "document-defaults"))
+    assert "<pre class=\"highlight" not in first  # echo: false from the front matter
+    assert outputs(first) == ["cell-output-stdout: from a block with no options"]
+    assert '<details class="cell-code">' in second  # echo: true here, folded by format: html
+    assert 'width="300" height="200"' in second  # fig-width/fig-height from format: html
+
+
+def test_unknown_options_are_warnings_naming_their_line(site: Project) -> None:
+    stderr = site.stderr  # type: ignore[attr-defined]
+    post = "posts/2021-03-14-unknown-options.md"
+    assert f"{post}:7: warning: unknown figure option 'colour' is ignored" in stderr
+    assert f"{post}:8: warning: unknown figure option 'renderings' is ignored" in stderr
+    assert outputs(page(site, "14", "unknown-options")) == ["cell-output-stdout: built anyway"]
+
+
+def test_every_mistake_of_every_post_in_one_run(project: Project) -> None:
+    project.post("2021-03-15-a.md", "---\ntitle: A\n---\n```{python}\n#| echo: maybe\n"
+                 "#| fig-align: middle\n#| unknown: 1\npass\n```\n\n```{python}\n"
+                 "#| layout-ncol: -2\npass\n```\n\nSee @fig-missing.\n")
+    project.post("2021-03-15-b.md", "---\ntitle: B\n---\n```{python}\n1 / 0\n```\n")
+    project.post("2021-03-15-c.md", "---\ntitle: [broken\n---\n")
+    stderr = project.fail()
+    for expected in (
+        "posts/2021-03-15-a.md:5: figure option 'echo' must be true, false or fenced, not "
+        "'maybe'",
+        "posts/2021-03-15-a.md:6: figure option 'fig-align' must be default, left, right or "
+        "center, not 'middle'",
+        "posts/2021-03-15-a.md:12: figure option 'layout-ncol' must be a number above 0",
+        "posts/2021-03-15-a.md:16: @fig-missing refers to no figure block of this post",
+        "posts/2021-03-15-b.md:5: ZeroDivisionError: division by zero",
+        "posts/2021-03-15-c.md:2: front matter:",
+    ):
+        assert "\n" + expected in "\n" + stderr, expected
+
+
+def test_site_and_front_matter_defaults_are_checked(project: Project) -> None:
+    project.write("site.toml", "[execute]\necho = false\nlabel = 'x'\n\n[format.html]\n"
+                  "code-fold = 'show'\n\n[format.pdf]\nfig-width = 5\n")
+    project.post("2021-03-16-d.md", "---\ntitle: D\nexecute:\n  warning: maybe\n  output: asis\n"
+                 "---\n```{python}\nprint('*printed*')\n```\n")
+    stderr = project.fail()
+    assert "posts/2021-03-16-d.md:4: figure option 'warning' must be true or false" in stderr
+    assert "site.toml:3: warning: 'label' is not a figure option that can be set for every " \
+        "block" in stderr
+    assert "site.toml:8: warning: [format.pdf] is ignored" in stderr
+    project.post("2021-03-16-d.md", "---\ntitle: D\nexecute:\n  output: asis\n"
+                 "---\n```{python}\nprint('*printed*')\n```\n")
+    project.build()
+    html = project.page("2021/03/16/d/index.html")
+    assert "<em>printed</em>" in html and "<pre class=\"highlight" not in html
+    project.write("site.toml", "[execute]\necho = 'loud'\n")
+    assert "site.toml:2: figure option 'echo' must be true, false or fenced" in project.fail()
+
+
+def test_engine_markdown_shows_blocks_without_running_them(project: Project) -> None:
+    project.post("2021-03-16-e.md", "---\ntitle: E\nengine: markdown\njupyter: julia-1.9\n---\n"
+                 "```{python}\nthis is not run(\n```\n")
+    result = project.build()
+    assert "posts/2021-03-16-e.md:4: warning: jupyter kernel 'julia-1.9' is not available" \
+        in result.stderr
+    assert "<span class=\"n\">run</span>" in project.page("2021/03/16/e/index.html")
+
+
+def test_a_figure_block_that_draws_nothing_is_a_warning(project: Project) -> None:
+    project.post("2021-03-16-f.md", "---\ntitle: F\n---\n```{python}\n#| label: fig-empty\n"
+                 "#| fig-cap: Nothing here.\nx = 1\n```\n")
+    result = project.build()
+    assert "posts/2021-03-16-f.md:4: warning: the block is a figure (a fig- label or fig-cap) " \
+        "but showed no image" in result.stderr

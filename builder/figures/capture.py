@@ -169,13 +169,14 @@ def _scaled(width: int, height: int, wanted_width: Any, wanted_height: Any) -> t
 
 
 def fix_box(fig: Any) -> Any:
-    """Draw ``fig`` once and shrink (or grow) its canvas to its tight box plus the padding;
-    return the function that puts the canvas back. The box then stays for every later draw.
+    """Lay ``fig`` out and measure it without rasterising (``draw_without_rendering``), then
+    shrink (or grow) its canvas to its tight box plus the padding; return the function that
+    puts the canvas back. The box then stays for every later draw.
     """
     from matplotlib import _tight_bbox
 
+    fig.draw_without_rendering()  # runs the layout engine and measures every text
     renderer = fig.canvas.get_renderer()
-    fig.draw(renderer)  # lays the figure out and measures every text
     box = fig.get_tightbbox(renderer).padded(PAD_INCHES)
     fig.set_layout_engine("none")  # the layout is done; frames must not move
     return _tight_bbox.adjust_bbox(fig, box, renderer, fig.dpi)

@@ -4,13 +4,17 @@ order (printed text, displayed HTML and Markdown, images), a figure's caption wi
 Markup follows Quarto's: a ``<div class="cell">`` holding the code and the outputs, each
 output with Quarto's classes (``cell-output-stdout``, ``cell-output-display``...), images in
 a ``<figure>`` with the label as its id, so ``@fig-…`` links land on it and a post looks the
-same in both tools.
+same in both tools. The cell options that only change how a block is shown are read here:
+``include``, ``echo`` (``fenced`` too), ``output`` (``asis`` too), ``warning``, ``message``,
+``code-fold``, ``code-summary``, ``code-line-numbers``, ``code-overflow``, ``classes``,
+``fig-align``, ``fig-link``, ``fig-cap-location`` and the page columns.
 """
 
 from __future__ import annotations
 
 import re
 from html import escape
+from typing import Any
 
 from builder.model import CellOutput, FigureBlock, FigureResult
 
@@ -40,20 +44,79 @@ def terminal_text(text: str) -> str:
     return text
 
 
+# --- the code -----------------------------------------------------------------------------
+
+
 def code_html(block: FigureBlock) -> str:
-    code = block.code_html
-    if block.options.get("code-fold", False):
-        code = f'<details class="cell-code"><summary>Code</summary>\n{code}\n</details>'
+    """The block's code as ``echo``, ``code-line-numbers``, ``code-overflow``,
+    ``code-fold`` and ``code-summary`` ask."""
+    options = block.options
+    code = block.fenced_html or block.code_html
+    numbers = options.get("code-line-numbers", False)
+    if numbers is not False:
+        code = _numbered(code, _lines(numbers))
+    if options.get("code-overflow") == "wrap":
+        code = code.replace('<pre class="highlight">', '<pre class="highlight code-wrap">', 1)
+    fold = options.get("code-fold", False)
+    if fold is not False:
+        summary = escape(str(options.get("code-summary", "Code")))
+        opened = " open" if fold == "show" else ""
+        code = f'<details class="cell-code"{opened}><summary>{summary}</summary>\n{code}\n' \
+               "</details>"
     return code
 
 
-def output_html(output: CellOutput, alt: str) -> str:
+def _lines(spec: Any) -> set[int]:
+    """``code-line-numbers: "1,3-4"``: the lines to highlight (revealjs' form; ``true``: none)."""
+    wanted: set[int] = set()
+    if isinstance(spec, str):
+        for part in re.split(r"[,|\s]+", spec):
+            low, _, high = part.partition("-")
+            if low.isdigit():
+                wanted.update(range(int(low), int(high if high.isdigit() else low) + 1))
+    return wanted
+
+
+def _numbered(code: str, highlighted: set[int]) -> str:
+    """Each line of highlighted code in its own span, which the stylesheet numbers (Pygments
+    closes its spans at every line end, so lines split cleanly)."""
+    head, _, rest = code.partition("<code")
+    attributes, _, rest = rest.partition(">")
+    body, _, tail = rest.rpartition("</code>")
+    lines = body.rstrip("\n").split("\n")
+    spans = "".join(f'<span class="code-line{" marked" if n in highlighted else ""}">'
+                    f"{line}\n</span>" for n, line in enumerate(lines, 1))
+    head = head.replace('class="highlight', 'class="highlight numbered', 1)
+    return f"{head}<code{attributes}>{spans}</code>{tail}"
+
+
+# --- the outputs --------------------------------------------------------------------------
+
+
+def shown_outputs(block: FigureBlock, result: FigureResult | None) -> list[CellOutput]:
+    """The outputs ``output``, ``warning`` and ``message`` let through. Like Quarto's
+    Jupyter engine, ``warning: false`` hides the error stream; ``message: false`` hides what
+    is not a Python warning in it."""
+    options = block.options
+    if result is None or options.get("output", True) is False:
+        return []
+    hidden = set()
+    if options.get("warning", True) is False:
+        hidden |= {"warning", "stderr"}
+    if options.get("message", True) is False:
+        hidden.add("stderr")
+    return [o for o in result.outputs if o.kind not in hidden]
+
+
+def output_html(output: CellOutput, alt: str, asis: bool = False) -> str:
     if output.image is not None:
         image = output.image
         size = f' width="{image.width}" height="{image.height}"' if image.width else ""
         return (f'<img src="{escape(image.file, quote=True)}" alt="{alt}"{size} '
                 'loading="lazy" decoding="async">')
     if output.kind == "html":
+        if asis:
+            return output.text
         return f'<div class="cell-output cell-output-display">\n{output.text}\n</div>'
     text = escape(terminal_text(output.text))
     return f'<pre class="cell-output {_STREAM_CLASS[output.kind]}"><code>{text}</code></pre>'
@@ -61,28 +124,50 @@ def output_html(output: CellOutput, alt: str) -> str:
 
 def figure_html(block: FigureBlock, result: FigureResult | None, number: int | None) -> str:
     options = block.options
+    if options.get("include", True) is False:
+        return ""
     label = block.label if "label" in options else None
     figure_id = label if label and label.startswith("fig-") else None
     parts = []
-    if options.get("echo", True) or result is None:
+    if options.get("echo", True) is not False or result is None:
         parts.append(code_html(block))
-    outputs = list(result.outputs) if result is not None and options.get("output", True) \
-        else []
+    outputs = shown_outputs(block, result)
+    asis = options.get("output") == "asis"
     caption = _caption(block, number)
     alt = escape(str(options.get("fig-alt") or options.get("fig-cap") or ""), quote=True)
+    link = options.get("fig-link")
     images = [o for o in outputs if o.image is not None]
+
+    def shown(output: CellOutput) -> str:
+        html = output_html(output, alt, asis)
+        if link and output.image is not None:
+            html = f'<a href="{escape(str(link), quote=True)}">{html}</a>'
+        return html
+
     if len(images) > 1 and caption:  # one captioned figure holds them all
-        parts.append(_figure("\n".join(output_html(o, alt) for o in outputs), figure_id,
-                             caption))
+        parts.append(_figure("\n".join(shown(o) for o in outputs), figure_id, caption,
+                             options))
     else:  # each image a figure of its own; a lone image takes the label and the caption
         lone = len(images) == 1
-        parts += [_figure(output_html(o, alt), figure_id if lone else None,
-                          caption if lone else "")
-                  if o.image is not None else output_html(o, alt) for o in outputs]
+        parts += [_figure(shown(o), figure_id if lone else None, caption if lone else "",
+                          options)
+                  if o.image is not None else shown(o) for o in outputs]
         if caption and not images:
-            parts.append(_figure("", figure_id, caption))
+            parts.append(_figure("", figure_id, caption, options))
+    classes = " ".join(["cell", *_classes(options)])
     ident = f' id="{escape(label, quote=True)}"' if label and not figure_id else ""
-    return f'<div class="cell"{ident}>\n' + "\n".join(parts) + "\n</div>\n"
+    return f'<div class="{escape(classes, quote=True)}"{ident}>\n' + "\n".join(parts) + \
+        "\n</div>\n"
+
+
+def _classes(options: dict[str, Any]) -> list[str]:
+    """``classes``, and Quarto's classes for page columns and caption places."""
+    given = options.get("classes", [])
+    found = [c.lstrip(".") for c in ([given] if isinstance(given, str) else given)]
+    for key in ("column", "fig-column", "tbl-column"):
+        if key in options:
+            found.append(f"{key}-{options[key]}")
+    return found
 
 
 def _caption(block: FigureBlock, number: int | None) -> str:
@@ -94,10 +179,13 @@ def _caption(block: FigureBlock, number: int | None) -> str:
     return f"<figcaption>{label}{caption}</figcaption>"
 
 
-def _figure(inner: str, ident: str | None, caption: str) -> str:
+def _figure(inner: str, ident: str | None, caption: str, options: dict[str, Any]) -> str:
     attribute = f' id="{escape(ident, quote=True)}"' if ident else ""
-    body = "\n".join(part for part in (inner, caption) if part)
-    return f'<figure class="figure"{attribute}>\n{body}\n</figure>'
+    align = options.get("fig-align", "default")
+    classes = "figure" + (f" figure-{align}" if align != "default" else "")
+    top = options.get("fig-cap-location", options.get("cap-location")) == "top"
+    body = "\n".join(part for part in ((caption, inner) if top else (inner, caption)) if part)
+    return f'<figure class="{classes}"{attribute}>\n{body}\n</figure>'
 
 
 def fill_placeholders(

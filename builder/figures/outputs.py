@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from builder.errors import BuildError
+from builder.errors import BuildError, BuildWarning
 from builder.figures.cache import FigureCache
 from builder.markdown.references import local_references
 from builder.model import CellOutput, FigureImage, FigureResult, ParsedBody, PostMeta
@@ -64,7 +64,8 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
             for output in entry["outputs"]:
                 if output["type"] != "image":
                     try:
-                        outputs.append(_cell_output(output, meta, block.line))
+                        asis = block.options.get("output") == "asis"
+                        outputs.append(_cell_output(output, meta, block.line, asis))
                     except BuildError as error:
                         stage.errors.append(error)
                     continue
@@ -84,6 +85,13 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
                     lambda d=image.digest, n=name: cache.read_image(d, n), meta.source,
                 ))
             stage.results[meta.source][block.index] = FigureResult(block.index, tuple(outputs))
+            options = block.options
+            captioned = "fig-cap" in options or block.label.startswith("fig-")
+            if captioned and not any(o.image for o in outputs) and options.get("output", True) \
+                    is not False and options.get("include", True) is not False:
+                stage.warnings.append(BuildWarning(
+                    meta.source, block.line, "the block is a figure (a fig- label or fig-cap) "
+                    "but showed no image", "draw something, or drop the caption"))
         _publish_written(meta, body, entries, cache, stage, folder, claimed)
 
 
@@ -115,13 +123,17 @@ def _publish_written(meta: PostMeta, body: ParsedBody,
                                     lambda d=digest, n=name: cache.read_image(d, n)))
 
 
-def _cell_output(output: dict[str, Any], meta: PostMeta, line: int) -> CellOutput:
+def _cell_output(output: dict[str, Any], meta: PostMeta, line: int, asis: bool) -> CellOutput:
+    """One output for the page. Under ``output: asis`` what the block printed is Markdown
+    (Quarto's raw output: headings, tables, lists a block writes)."""
+    from builder.markdown.fragment import render_fragment
+
     kind = output["type"]
+    if kind == "stream" and asis and output["name"] == "stdout":
+        return CellOutput("html", render_fragment(output["text"], meta.source, line))
     if kind == "stream":
         return CellOutput(output["name"], output["text"])
     if kind == "markdown":
-        from builder.markdown.fragment import render_fragment
-
         return CellOutput("html", render_fragment(output["text"], meta.source, line),
                           result=output.get("result", False))
     return CellOutput(kind, output["text"], result=output.get("result", False))

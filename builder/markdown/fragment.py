@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from builder.errors import BuildError, ignore_warning
+from builder.errors import BuildError, ignore_warning, raise_all
 
 
 def render_fragment(text: str, path: str, line: int) -> str:
@@ -14,10 +14,11 @@ def render_fragment(text: str, path: str, line: int) -> str:
     from builder.markdown.parser import make_markdown
 
     md = make_markdown()
-    env: dict[str, Any] = {"path": path, "body_line": line, "blocks": [],
+    env: dict[str, Any] = {"path": path, "body_line": line, "blocks": [], "errors": [],
                            "lines": text.split("\n"), "warn": ignore_warning}
     try:
         tokens = md.parse(text, env)
+        raise_all(env["errors"])
         return md.renderer.render(tokens, md.options, env)
     except BuildError as error:
         raise BuildError(f"in what the block on line {line} displayed: {error.message}",

@@ -25,7 +25,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
-from builder.errors import BuildError, BuildWarning, Warn, ignore_warning
+from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise_all
 from builder.figures.html import PLACEHOLDER, figure_numbers
 from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
@@ -86,14 +86,18 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
 
 
 def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning,
-               dialect: str = "pandoc", dollars: bool = True) -> ParsedBody:
+               dialect: str = "pandoc", dollars: bool = True,
+               defaults: dict[str, Any] | None = None) -> ParsedBody:
     """Render a post's Markdown body; ``body_line`` maps token lines back to file lines.
-    Rules that meet something they can only build around call ``warn_at``."""
+    Rules that meet something they can only build around call ``warn_at``; mistakes go to
+    ``env["errors"]`` and are raised together. ``defaults``: figure options for every block
+    (from the front matter and ``site.toml``)."""
     md = make_markdown(dialect, dollars)
     env: dict[str, Any] = {"path": path, "body_line": body_line, "blocks": [], "lines": None,
-                           "warn": warn}
+                           "warn": warn, "errors": [], "defaults": defaults}
     env["lines"] = body.split("\n")
     tokens = md.parse(body, env)
+    raise_all(env["errors"])  # every mistake of the post at once
     html = md.renderer.render(tokens, md.options, env)
     return ParsedBody(
         html=html,
@@ -149,27 +153,49 @@ def _collect_figure_blocks(state: StateCore) -> None:
             continue
         line = body_line + token.map[0]
         content = token.content.rstrip("\n")
-        options, option_lines, code = split_options(content, path, line + 1)
+        errors = env.setdefault("errors", [])
+        try:
+            options, option_lines, code = split_options(content, path, line + 1, env["warn"],
+                                                        errors, env.get("defaults"))
+        except BuildError as error:  # options that are not YAML: the block cannot be read
+            errors.append(error)
+            continue
         md = state.md
-        caption = md.renderInline(str(options["fig-cap"]), env) if "fig-cap" in options else ""
+        caption = md.renderInline(options["fig-cap"], env) \
+            if isinstance(options.get("fig-cap"), str) else ""
+        code_html = highlight(code + "\n", "python", {})
         block = FigureBlock(
             len(blocks), line, code, options, option_lines,
-            code_html=highlight(code + "\n", "python", {}), caption_html=caption,
+            code_html=code_html, caption_html=caption,
             option_count=_line_count(content) - _line_count(code),
+            fenced_html=_fenced(token, content, code) if options.get("echo") == "fenced" else "",
         )
         for key, seen in (("label", labels), ("file", files)):
             value = options.get(key)
             if value is None:
                 continue
             if value in seen:
-                raise BuildError(
+                env.setdefault("errors", []).append(BuildError(
                     f"{key} '{value}' is already used by the figure block on line {seen[value]}",
                     path, option_lines[key],
-                )
+                ))
             seen[value] = option_lines[key]
         token.meta["figure"] = block.index
         blocks.append(block)
     env["figure_numbers"] = figure_numbers(blocks)
+
+
+def _fenced(token: Token, content: str, code: str) -> str:
+    """Quarto's ``echo: fenced``: the block as written, fence and options included (less the
+    ``echo: fenced`` line itself), for posts that teach how blocks are written."""
+    options = content[: len(content) - len(code)].rstrip("\n")
+    kept = "\n".join(line for line in options.split("\n")
+                     if not re.match(r"^\s*#\|\s*echo:\s*fenced\s*$", line))
+    inner = (kept + "\n" if kept else "") + code
+    body = highlight(inner + "\n", "python", {}).split(">", 2)[2].rsplit("</code>", 1)[0]
+    fence = escapeHtml(token.markup)
+    return (f'<pre class="highlight"><code class="language-python">{fence}{{python}}\n'
+            f"{body}{fence}\n</code></pre>")
 
 
 def _line_count(text: str) -> int:
@@ -308,11 +334,11 @@ def _check_inline(state: StateCore) -> None:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
             elif child.type == "figure_ref" and child.meta["label"] not in numbers:
-                raise BuildError(
+                env.setdefault("errors", []).append(BuildError(
                     f"@{child.meta['label']} refers to no figure block of this post",
                     env["path"], line,
                     hint="give the figure block '#| label: fig-…' with the same name",
-                )
+                ))
             elif child.type == "text" and child.content.strip() == "$$":
                 raise BuildError(
                     "display math opened here with $$ is never closed", env["path"], line

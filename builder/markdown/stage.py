@@ -30,7 +30,8 @@ _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 # costs more than a whole rebuild with nothing changed), so editing or upgrading any of them
 # re-parses every post instead of serving HTML the new code would not make.
 # Every module of the folders named here, and the single modules, shape a parsed post.
-_PARSER_CODE = ("sources", "markdown", "model.py", "figures/options.py", "figures/html.py")
+_PARSER_CODE = ("sources", "markdown", "model.py", "figures/options.py", "figures/html.py",
+                "figures/defaults.py")
 _PARSER_LIBRARIES = ("markdown_it", "mdit_py_plugins", "pygments", "yaml", "liquid")
 
 
@@ -53,7 +54,8 @@ def parse_key(source: SourceFile, config: Config, layouts: frozenset[str],
               site: str = "") -> str:
     """``site``: what the post's Liquid reads of the rest of a Jekyll site (its digest)."""
     parts = (parser_fingerprint(), source.path, source.digest, config.permalink,
-             config.timezone, repr(config.markdown), ",".join(sorted(layouts)), site)
+             config.timezone, repr(config.markdown), ",".join(sorted(layouts)), site,
+             repr(sorted(config.figure_defaults.items())))
     if config.jekyll is not None:
         from builder.sources.jekyll_posts import jekyll_key
 
@@ -77,7 +79,7 @@ def parse_one(
         else:
             meta, text = parse_meta(source, config, layouts, warnings.append)
             body = parse_body(text, source.path, meta.body_line, warnings.append,
-                              *config.markdown)
+                              *config.markdown, defaults=meta.figure_defaults)
     except BuildError as error:
         return error
     return meta, replace(body, warnings=tuple(sorted(set(warnings))))

@@ -16,17 +16,19 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
-    """A safe loader that refuses duplicate keys and remembers where top-level keys stand."""
+    """A safe loader that refuses duplicate keys and remembers where keys stand: top-level
+    keys by name, nested ones by dotted path (``execute.echo``, ``format.html.code-fold``)."""
 
     lenient = False  # a Jekyll site's: duplicates are kept, the last one counting
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.key_lines: dict[str, int] = {}
+        self._paths: dict[int, str] = {}  # id of a nested mapping node -> its dotted path
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line
             if key in seen and not self.lenient:
@@ -35,8 +37,12 @@ class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
                     key_node.start_mark,
                 ) from _Duplicate(seen[key])
             seen[key] = line
-            if node is self._root and isinstance(key, str):
-                self.key_lines[key] = line
+            prefix = "" if node is self._root else self._paths.get(id(node))
+            if prefix is not None and isinstance(key, str):
+                name = prefix + key
+                self.key_lines[name] = line
+                if isinstance(value_node, yaml.MappingNode) and name.count(".") < 3:
+                    self._paths[id(value_node)] = name + "."
         return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_timestamp(self, node: Any) -> Any:

@@ -17,7 +17,8 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from builder.config import Config
-from builder.errors import BuildError, BuildWarning, Warn, ignore_warning
+from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise_all
+from builder.figures.defaults import post_defaults
 from builder.fsutil import digest
 from builder.model import PostMeta
 from builder.sources.frontmatter import split_front_matter
@@ -133,6 +134,8 @@ def parse_meta(
     permalink = fields.string("permalink") or config.permalink.format(**values)
     url = _checked_url(permalink, source.path, lines.get("permalink"))
 
+    defaults, problems = post_defaults(data, lines, source.path, config.figure_defaults, warn)
+    raise_all(problems)
     meta = PostMeta(
         source=source.path,
         slug=slug,
@@ -146,6 +149,7 @@ def parse_meta(
         layout=layout,
         use_math=fields.boolean("use_math"),
         body_line=body_line,
+        figure_defaults=defaults,
     )
     return meta, body
 
