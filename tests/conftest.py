@@ -80,7 +80,19 @@ def project(tmp_path: Path) -> Project:
 @pytest.fixture
 def flagship(tmp_path: Path) -> Project:
     """The repository's own posts and figures, copied so tests never touch the real site."""
-    root = tmp_path / "flagship"
+    return copy_flagship(tmp_path / "flagship")
+
+
+@pytest.fixture(scope="session")
+def built_flagship(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The flagship built once for the tests that only read its site (audits, keyboard),
+    with a public address, so its feed, sitemap and canonical links are there too."""
+    project = copy_flagship(tmp_path_factory.mktemp("built") / "flagship")
+    project.build("--base-url", "https://example.org/")
+    return project
+
+
+def copy_flagship(root: Path) -> Project:
     for name in ("posts", "figures"):
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, root / name)

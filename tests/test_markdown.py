@@ -101,7 +101,8 @@ def test_unclosed_fence_names_the_opening_line() -> None:
 def test_headings_get_stable_unique_anchors() -> None:
     body = parse_body("## Hello, World\n\n## Hello, World\n", "p.md", 1)
     assert [h.id for h in body.headings] == ["hello-world", "hello-world-1"]
-    assert '<a class="header-anchor" href="#hello-world">' in body.html
+    assert ('<a class="header-anchor" href="#hello-world" aria-label="Direct link to Hello, '
+            'World">#</a>') in body.html
 
 
 def test_excerpt_is_the_first_paragraph() -> None:

@@ -13,7 +13,7 @@ same in both tools. The cell options that only change how a block is shown are r
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from builder.model import CellOutput, FigureBlock, FigureResult
@@ -47,7 +47,7 @@ def terminal_text(text: str) -> str:
 # --- the code -----------------------------------------------------------------------------
 
 
-def code_html(block: FigureBlock) -> str:
+def code_html(block: FigureBlock, number: int | None = None) -> str:
     """The block's code as ``echo``, ``code-line-numbers``, ``code-overflow``,
     ``code-fold`` and ``code-summary`` ask."""
     options = block.options
@@ -59,7 +59,7 @@ def code_html(block: FigureBlock) -> str:
         code = code.replace('<pre class="highlight">', '<pre class="highlight code-wrap">', 1)
     fold = options.get("code-fold", False)
     if fold is not False:
-        summary = escape(str(options.get("code-summary", "Code")))
+        summary = escape(str(options.get("code-summary") or _fold_summary(block, number)))
         opened = " open" if fold == "show" else ""
         code = f'<details class="cell-code"{opened}><summary>{summary}</summary>\n{code}\n' \
                "</details>"
@@ -88,6 +88,15 @@ def _numbered(code: str, highlighted: set[int]) -> str:
                     f"{line}\n</span>" for n, line in enumerate(lines, 1))
     head = head.replace('class="highlight', 'class="highlight numbered', 1)
     return f"{head}<code{attributes}>{spans}</code>{tail}"
+
+
+def _fold_summary(block: FigureBlock, number: int | None) -> str:
+    """What a folded block's toggle says: "Code" alone, a dozen times in a post, leaves a
+    screen-reader user (who lists the page's controls) nothing to tell the folds apart."""
+    if number is not None:
+        return f"Code for Figure {number}"
+    caption = " ".join(unescape(re.sub(r"<[^>]*>", "", block.caption_html)).split())
+    return f"Code for “{caption}”" if caption else "Code"
 
 
 # --- the outputs --------------------------------------------------------------------------
@@ -130,7 +139,7 @@ def figure_html(block: FigureBlock, result: FigureResult | None, number: int | N
     figure_id = label if label and label.startswith("fig-") else None
     parts = []
     if options.get("echo", True) is not False or result is None:
-        parts.append(code_html(block))
+        parts.append(code_html(block, number))
     outputs = shown_outputs(block, result)
     asis = options.get("output") == "asis"
     caption = _caption(block, number)

@@ -71,6 +71,7 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
     md.block.ruler.before("blockquote", "amsmath", _amsmath_rule, {"alt": _AMSMATH_ALT})
     md.use(html_math_plugin, dollars=dollars, kramdown=dialect == "kramdown")
     md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#")
+    md.core.ruler.after("anchor", "anchor_names", _name_heading_anchors)
     if dialect == "kramdown":  # after the anchors: its table of contents links to their ids
         md.use(kramdown_attrs_plugin)
         md.use(kramdown_extras_plugin)
@@ -133,6 +134,20 @@ def _excerpt(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> st
         if token.type == "paragraph_open" and token.level == 0:
             return md.renderer.render(list(tokens[i : i + 3]), md.options, env).strip()
     return ""
+
+
+def _name_heading_anchors(state: StateCore) -> None:
+    """Give each heading's "#" link a name: a screen reader otherwise reads every one of
+    them as "link, number sign", with nothing to tell them apart (Docusaurus's wording)."""
+    for i, token in enumerate(state.tokens):
+        if token.type != "heading_open":
+            continue
+        children = state.tokens[i + 1].children or []
+        title = "".join(child.content for child in children
+                        if child.type in ("text", "code_inline") or child.type in _MATH_TOKENS)
+        for child in children:
+            if child.type == "link_open" and child.attrGet("class") == "header-anchor":
+                child.attrSet("aria-label", f"Direct link to {' '.join(title.split())}")
 
 
 # --- figure blocks ---------------------------------------------------------------------
