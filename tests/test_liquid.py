@@ -26,7 +26,7 @@ def blog(tmp_path: Path) -> Project:
 
 
 def body(page: str) -> str:
-    return page.split('<div class="post-body">', 1)[1].split('<nav class="post-nav">', 1)[0]
+    return page.split('<div class="post-body">', 1)[1].split('<nav class="post-nav"', 1)[0]
 
 
 def test_jekyll_objects_filters_and_tags(blog: Project) -> None:

@@ -112,7 +112,7 @@ def outputs(html: str) -> list[str]:
 
 def cells(html: str) -> list[str]:
     """Each figure block's HTML (up to the next block or the end of the post)."""
-    end = html.index('<nav class="post-nav">')
+    end = html.index('<nav class="post-nav"')
     starts = [m.start() for m in re.finditer(r'<div class="cell[ "]', html)]
     return [html[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
 
