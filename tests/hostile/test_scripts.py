@@ -21,9 +21,14 @@ def test_every_check_runs_and_each_failure_is_named(tmp_path: Path) -> None:
     run, and the script fails at the end naming both failures (stand-ins play each tool)."""
     checkout = tmp_path / "checkout"
     shutil.copytree(REPO / "scripts", checkout / "scripts")
+    for name in ("package.json", "package-lock.json"):  # the npm tools' lock
+        (checkout / "tests/js").mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "tests/js" / name, checkout / "tests/js" / name)
     calls = tmp_path / "calls.log"
     record = f'echo "$(basename "$0") $*" >> {calls}'
-    _stub(tmp_path / "bin/chromium", "exit 0")
+    for tool in ("chromium", "java", "node"):
+        _stub(tmp_path / "bin" / tool, "exit 0")
+    _stub(tmp_path / "bin/npm", f"{record}\nexit 0")
     _stub(tmp_path / "bin/python", f"{record}\nexit 0")  # makes no venv: it is there already
     venv = checkout / ".venv/bin"
     _stub(venv / "pip", "exit 0")
@@ -36,6 +41,7 @@ def test_every_check_runs_and_each_failure_is_named(tmp_path: Path) -> None:
              "BUILD_SITE_PYTHON": str(tmp_path / "bin/python")})
     assert result.returncode == 1
     ran = calls.read_text().splitlines()
+    assert any(line.startswith("npm ci --prefix tests/js --ignore-scripts") for line in ran), ran
     assert "build-site build --quiet" in ran and "build-site check" in ran, ran
     assert "scripts/test: 2 of 4 checks failed:\n  ruff (exit 1)\n  pytest (exit 1)\n" \
         in result.stderr, result.stderr
