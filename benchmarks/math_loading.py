@@ -18,19 +18,14 @@ CSS and preload hints taken out of the served page.
 from __future__ import annotations
 
 import argparse
-import functools
-import gzip
-import http.server
 import re
 import shutil
 import statistics
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from benchmarks.gzip_server import serve
 from tests.browser import browser_page
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,14 +43,15 @@ new PerformanceObserver(list => { for (const e of list.getEntries())
 MARK = "/* math-while-loading */"  # where the theme's CSS for untypeset math starts and ends
 
 
-def build_flagship() -> Path:
-    shutil.rmtree(WORK, ignore_errors=True)
+def build_flagship(work: Path, *options: str) -> Path:
+    """The repository's posts and figures built afresh in ``work``; the site's folder."""
+    shutil.rmtree(work, ignore_errors=True)
     for name in ("posts", "figures"):
-        shutil.copytree(REPO / name, WORK / name)
-    shutil.copy(REPO / "figures.lock", WORK / "figures.lock")
-    subprocess.run([sys.executable, "-m", "builder", "build", "--quiet", "--root", str(WORK)],
-                   check=True)
-    return WORK / "site"
+        shutil.copytree(REPO / name, work / name)
+    shutil.copy(REPO / "figures.lock", work / "figures.lock")
+    subprocess.run([sys.executable, "-m", "builder", "build", "--quiet", "--root", str(work),
+                    *options], check=True)
+    return work / "site"
 
 
 def as_documented(path: str, body: bytes) -> bytes:
@@ -66,57 +62,6 @@ def as_documented(path: str, body: bytes) -> bytes:
         before, _, rest = body.partition(MARK.encode())
         return before + rest.partition(MARK.encode())[2]
     return body
-
-
-@contextmanager
-def serve(site: Path, baseline: bool) -> Iterator[str]:
-    """The site over HTTP with gzip for text, as a real static host serves it."""
-    cache: dict[str, bytes] = {}
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def send_head(self):  # type: ignore[no-untyped-def]
-            path = self.translate_path(self.path)
-            if Path(path).is_dir():
-                path = str(Path(path) / "index.html")
-            textual = path.endswith((".html", ".css", ".js", ".svg", ".xml"))
-            if not textual or "gzip" not in self.headers.get("Accept-Encoding", ""):
-                return super().send_head()
-            if path not in cache:
-                try:
-                    body = Path(path).read_bytes()
-                except OSError:
-                    return super().send_head()
-                cache[path] = gzip.compress(as_documented(path, body) if baseline else body, 6)
-            self.send_response(200)
-            self.send_header("Content-Type", self.guess_type(path))
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(cache[path])))
-            self.end_headers()
-            return _Bytes(cache[path])
-
-    handler = functools.partial(Handler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _Bytes:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def read(self, *_: object) -> bytes:
-        data, self.data = self.data, b""
-        return data
-
-    def close(self) -> None:
-        pass
 
 
 def load(url: str, scroll_to: int | None) -> dict[str, float]:
@@ -156,7 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    site = build_flagship()
+    site = build_flagship(WORK)
     page = "/" + next(site.rglob("cnns*/index.html")).parent.relative_to(site).as_posix() + "/"
     print(f"flagship post, throttled ({NETWORK['latency']} ms, 1.6 Mbit/s, CPU x{CPU_SLOWDOWN}),"
           f" median of {args.runs} runs; the machine may be shared, read the ratios")
@@ -166,7 +111,7 @@ def main() -> None:
         results: dict[bool, list[dict[str, float]]] = {False: [], True: []}
         for _ in range(args.runs):  # theme and baseline take turns, meeting the same machine
             for baseline in (True, False):
-                with serve(site, baseline) as base:
+                with serve(site, as_documented if baseline else None) as base:
                     results[baseline].append(load(base + page, scroll))
         reader = "at the top" if scroll is None else "scrolled to the first cases formula"
         print(f"\nreader {reader}:")

@@ -4,11 +4,14 @@ and how the tests run them: axe-core inside a page, the Nu HTML Checker over fil
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.browser import ARGS, CHROMIUM
 
 NODE_MODULES = Path(__file__).parent / "js" / "node_modules"
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
@@ -41,3 +44,26 @@ def nu_errors(files: list[Path]) -> list[str]:
     messages = json.loads(run.stdout)["messages"]
     return [f"{m.get('url', '').rsplit('/site/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
             for m in messages if m["type"] in ("error", "non-document-error")]
+
+
+def lighthouse(url: str, *options: str) -> dict:
+    """Lighthouse's report (JSON) on ``url``, run in Debian's chromium with the browser tests'
+    flags: nothing leaves 127.0.0.1. Mobile unless ``--preset=desktop`` is among the options."""
+    flags = " ".join(f'--{a[2:].split("=", 1)[0]}="{a.split("=", 1)[1]}"' if " " in a else a
+                     for a in [*ARGS, "--headless=new"])
+    run = subprocess.run(
+        [str(LIGHTHOUSE), url, "--quiet", "--output=json", "--output-path=stdout",
+         f"--chrome-flags={flags}", *options],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "CHROME_PATH": CHROMIUM})
+    if run.returncode != 0:
+        raise AssertionError(f"lighthouse failed on {url}:\n{run.stderr[-2000:]}")
+    return json.loads(run.stdout)
+
+
+def failed_audits(report: dict, category: str) -> list[str]:
+    """The audits of a category that did not pass, with what Lighthouse says about each."""
+    audits = report["audits"]
+    return [f"{ref['id']}: {audits[ref['id']].get('displayValue') or audits[ref['id']]['title']}"
+            for ref in report["categories"][category]["auditRefs"]
+            if audits[ref["id"]]["score"] is not None and audits[ref["id"]]["score"] < 1
+            and ref["weight"] > 0]
