@@ -9,7 +9,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +29,8 @@ from builder.figures.runner import WorkerPool
 from builder.figures.stage import Progress, run_figures
 from builder.fsutil import Stamp, digest, exclusive_lock
 from builder.markdown.stage import ParseCache, ParseWorkers, parse_posts, read_sources
+from builder.math.cache import MathCache
+from builder.math.stage import MathSource, typeset_math
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages.assets import asset_outputs, static_files
 from builder.pages.plan import PAGES_VERSION, SitePost, build_pages
@@ -45,6 +47,7 @@ class BuildSession:
     the parse cache, the writer's record of the site, and the posts' bytes and stamps."""
 
     parse_cache: ParseCache | None = None
+    math_cache: MathCache | None = None
     writer: SiteWriter | None = None
     sources: dict[Path, tuple[Stamp, SourceFile]] = field(default_factory=dict)
     assets: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
@@ -66,6 +69,7 @@ class BuildReport:
     parsed: int = 0
     figures_ran: int = 0
     figures_cached: int = 0
+    math_typeset: int = 0  # posts whose math was typeset afresh
     explain: list[str] = field(default_factory=list)
     figure_deps: set[str] = field(default_factory=set)
     write: WriteReport = field(default_factory=WriteReport)
@@ -127,11 +131,20 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         ]
         clock.lap("figures")
 
+        math = typeset_math(config, [MathSource(p.key, p.meta, p.has_math, p.figures, p.html)
+                                     for p in site_posts],
+                            _math_cache(config, options), options.jobs)
+        report.math_typeset = math.typeset
+        warn_all(math.warnings)
+        site_posts = [replace(p, typeset=math.typesetters.get(p.meta.source, str))
+                      for p in site_posts]
+        clock.lap("math")
+
         need_math = any(p.has_math for p in site_posts)
-        assets, versions = asset_outputs(static_files(config, need_math),
+        assets, versions = asset_outputs(static_files(config, need_math, math.stylesheet),
                                          options.session.assets if options.session else None)
-        renderer = Renderer(config, versions)
-        base_key = _site_key(config, options, versions)
+        renderer = Renderer(config, versions, math.fonts)
+        base_key = _site_key(config, options, versions, math.fingerprint)
         outputs = build_pages(config, site_posts, renderer, base_key, _updated(site_posts))
         clock.lap("plan")
 
@@ -279,9 +292,21 @@ def _site_post(config: Config, cache: ParseCache, key: str, meta: PostMeta, body
     return SitePost(key, meta, body, tuple(results[k] for k in sorted(results)), html)
 
 
-def _site_key(config: Config, options: BuildOptions, versions: dict[str, str]) -> str:
+def _math_cache(config: Config, options: BuildOptions) -> MathCache:
+    """The math cache: the preview server's, kept between builds, or one for this build."""
+    session = options.session
+    if session and session.math_cache:
+        return session.math_cache
+    cache = MathCache(config.root, enabled=options.use_cache)
+    if session:
+        session.math_cache = cache
+    return cache
+
+
+def _site_key(config: Config, options: BuildOptions, versions: dict[str, str],
+              math: str) -> str:
     settings = {k: v for k, v in config.__dict__.items() if k != "root"}
     parts = [__version__, PAGES_VERSION, templates_digest(config), repr(settings),
-             options.drafts, sorted(versions.items())]
+             options.drafts, sorted(versions.items()), math]
     return digest(json.dumps(parts, default=str).encode())
 

@@ -90,7 +90,9 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
             f"{time.perf_counter() - started:.2f}s: parsed {report.parsed}, "
             f"ran {plural(report.figures_ran, 'figure block')} "
             f"({report.figures_cached} cached), "
-            f"wrote {plural(len(written.written), 'file')}, removed {len(written.removed)}, "
+            + (f"typeset the math of {plural(report.math_typeset, 'post')}, "
+               if report.math_typeset else "")
+            + f"wrote {plural(len(written.written), 'file')}, removed {len(written.removed)}, "
             f"{written.unchanged} unchanged"
             + (f", {plural(len(report.warnings), 'warning')}" if report.warnings else ""),
             err=True,

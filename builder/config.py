@@ -47,6 +47,21 @@ _FIGURE_LIMITS: dict[str, tuple[float, float]] = {
     "max_output_bytes": (1, 10**9), "max_figures_per_block": (1, 10_000),
     "max_frames": (1, 100_000), "dpi": (1, 10_000), "retina": (1, 8), "quality": (1, 100),
 }
+MATHJAX_MODES = ("build", "client", "local", "cdn")
+
+
+@dataclass(frozen=True)
+class MathSettings:
+    """How math is typeset at build time (the ``[math]`` table)."""
+
+    output: str = "chtml"  # MathJax's HTML-and-CSS output, as in the browser; or "svg"
+    scale: float = 1.0  # math size relative to the text, on top of matching its x-height
+    # TeX macros for every post: (name, definition, number of arguments), as MathJax's
+    # ``macros`` option; a tuple so that the settings stay hashable and print stably.
+    macros: tuple[tuple[str, str, int], ...] = ()
+
+    def macros_option(self) -> dict[str, str | list[str | int]]:
+        return {name: [body, count] if count else body for name, body, count in self.macros}
 
 
 @dataclass(frozen=True)
@@ -61,7 +76,7 @@ class Config:
     output_dir: str = "site"
     permalink: str = "/{year}/{month}/{day}/{slug}/"
     timezone: str = "UTC"
-    mathjax: str = "local"
+    mathjax: str = "build"  # or "client" ("local"), "cdn", a URL: MathJax in the browser
     dialect: str = "pandoc"  # how Markdown math is read: "pandoc" or "kramdown" (Jekyll's)
     inline_dollars: bool = True  # kramdown dialect: whether the blog's MathJax reads $...$
     per_page: int = 10
@@ -71,6 +86,7 @@ class Config:
     # project options), and what was said about them (options that cannot be defaults).
     figure_defaults: dict[str, Any] = field(default_factory=dict, hash=False)
     figure_default_warnings: tuple[BuildWarning, ...] = ()
+    math: MathSettings = field(default_factory=MathSettings)
     # Not a site.toml key: what _config.yml says when the project is a Jekyll site.
     jekyll: JekyllSettings | None = None
     # Not a site.toml key: the preview serves the site at "/" whatever base_url's path is,
@@ -80,6 +96,11 @@ class Config:
     # ("--out", None), or (None, None) for the default.
     output_origin: tuple[str | None, int | None] = field(default=(None, None), compare=False,
                                                          repr=False)
+
+    @property
+    def math_at_build(self) -> bool:
+        """Math is typeset when the site is built (else by MathJax in the reader's browser)."""
+        return self.mathjax == "build"
 
     @property
     def posts_path(self) -> Path:
@@ -177,6 +198,56 @@ def _figure_settings(table: Any, text: str, path: str) -> FigureSettings:
     return FigureSettings(**values)
 
 
+_MACRO_NAME = re.compile(r"[A-Za-z]+|[^A-Za-z\s]")
+
+
+def _math_settings(table: Any, text: str, path: str) -> MathSettings:
+    if not isinstance(table, dict):
+        raise BuildError("[math] must be a table", path, _line_of(text, "math"))
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        line = _line_of(text, key)
+        if key == "output":
+            if value not in ("chtml", "svg"):
+                raise BuildError("'math.output' must be \"chtml\" or \"svg\"", path, line)
+            values[key] = value
+        elif key == "scale":
+            _check_value("math.scale", value, float, text, path)
+            if not 0.25 <= value <= 4:
+                raise BuildError("'math.scale' must be between 0.25 and 4", path, line)
+            values[key] = float(value)
+        elif key == "macros":
+            values[key] = _macros(value, text, path)
+        else:
+            raise BuildError(f"unknown key 'math.{key}' in {CONFIG_FILE}", path, line,
+                             hint="known keys: macros, output, scale")
+    return MathSettings(**values)
+
+
+def _macros(table: Any, text: str, path: str) -> tuple[tuple[str, str, int], ...]:
+    """``RR = "\\mathbb{R}"`` or, with arguments, ``norm = ["\\lVert #1 \\rVert", 1]``."""
+    if not isinstance(table, dict):
+        raise BuildError("'math.macros' must be a table of name = definition",
+                         path, _line_of(text, "macros"))
+    macros = []
+    for name, value in sorted(table.items()):
+        line = _line_of(text, name)
+        body, count = (value, 0) if isinstance(value, str) else (None, None)
+        if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) \
+                and isinstance(value[1], int) and not isinstance(value[1], bool):
+            body, count = value
+        if body is None or count is None or not 0 <= count <= 9:
+            raise BuildError(
+                f"macro '{name}' must be a TeX string or [definition, number of arguments]",
+                path, line,
+                hint='e.g. RR = "\\\\mathbb{R}" or norm = ["\\\\lVert #1 \\\\rVert", 1]',
+            )
+        if not _MACRO_NAME.fullmatch(name):
+            raise BuildError(f"'{name}' is not a TeX macro name (letters only)", path, line)
+        macros.append((name, body, count))
+    return tuple(macros)
+
+
 def load_config(root: Path, **overrides: Any) -> Config:
     """Read ``site.toml`` under ``root`` (absent is fine) and apply command-line overrides."""
     root = root.resolve()
@@ -210,6 +281,9 @@ def load_config(root: Path, **overrides: Any) -> Config:
             values["figures"] = _figure_settings(value, text, CONFIG_FILE)
             continue
         if key in ("execute", "format"):
+            continue
+        if key == "math":
+            values["math"] = _math_settings(value, text, CONFIG_FILE)
             continue
         if key not in _TYPES:
             raise BuildError(
@@ -255,11 +329,12 @@ def _validate(config: Config, text: str) -> None:
             f"'dialect' must be 'pandoc' or 'kramdown', not '{config.dialect}'", CONFIG_FILE,
             _line_of(text, "dialect"),
         )
-    if config.mathjax not in ("local", "cdn") and not config.mathjax.startswith(
+    if config.mathjax not in MATHJAX_MODES and not config.mathjax.startswith(
         ("https://", "http://", "/")
     ):
         raise BuildError(
-            "'mathjax' must be 'local', 'cdn' or a URL", CONFIG_FILE, _line_of(text, "mathjax")
+            "'mathjax' must be 'build', 'client', 'cdn' or a URL", CONFIG_FILE,
+            _line_of(text, "mathjax"),
         )
     posts = PurePosixPath(config.posts_dir)
     if posts.is_absolute() or not posts.parts or ".." in posts.parts or "\\" in config.posts_dir:

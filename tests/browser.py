@@ -48,7 +48,8 @@ def is_local(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def browser_page() -> Iterator[tuple[object, list[str], list[str], list[str]]]:
+def browser_page(javascript: bool = True
+                 ) -> Iterator[tuple[object, list[str], list[str], list[str]]]:
     """Yield (page, console errors, failed local requests, attempted outside requests)."""
     from playwright.sync_api import sync_playwright
 
@@ -57,7 +58,8 @@ def browser_page() -> Iterator[tuple[object, list[str], list[str], list[str]]]:
     blocked: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        context = browser.new_context(viewport={"width": 1100, "height": 900},
+                                      java_script_enabled=javascript)
 
         page = context.new_page()
         page.on("request", lambda r: None if is_local(r.url) else blocked.append(r.url))

@@ -45,7 +45,8 @@ def test_pages_listings_tags_archive_feed_sitemap(project: Project) -> None:
     assert 'href="/blog/page/2/"' in home
     assert 'href="/blog/2020/01/05/post-4/"' in home
     assert 'href="/blog/static/style.css?v=' in home
-    assert "MathJax" in home  # excerpts carry math, so listings load MathJax
+    # excerpts carry math, typeset like the posts', so listings link the math stylesheet
+    assert "<mjx-container" in home and 'href="/blog/static/mathjax/chtml.css?v=' in home
 
     feed = ET.fromstring((site / "feed.xml").read_bytes())
     entries = feed.findall(f"{ATOM}entry")
@@ -137,10 +138,12 @@ def test_template_and_static_overrides(project: Project) -> None:
     assert project.page("static/extra/logo.svg") == "<svg/>"
 
 
-def test_mathjax_is_self_hosted_and_only_where_needed(project: Project) -> None:
+def test_client_mathjax_is_self_hosted_and_only_where_needed(project: Project) -> None:
+    project.write("site.toml", 'mathjax = "client"\n')
     project.post("2020-01-01-math.md", "Euler: $e^{i\\pi}+1=0$\n")
     project.post("2020-01-02-prose.md", "No math, $5 and $6.\n")
     project.build()
+    assert "<mjx-container" not in project.page("2020/01/01/math/index.html")
     assert '<script defer src="/static/mathjax/tex-chtml.js' in project.page(
         "2020/01/01/math/index.html")
     assert "MathJax" not in project.page("2020/01/02/prose/index.html")

@@ -61,7 +61,8 @@ def test_outputs_png_svg_gif_text_and_numbering(project: Project) -> None:
     assert png.size == (800, 400)  # 4 x 2 inches at 100 dpi, twice for sharp screens
     assert 'src="fig-line.png" alt="A straight line." width="400" height="200"' in page
     assert '<figure class="figure" id="fig-line">' in page
-    assert '<span class="figure-number">Figure 1:</span> A line, <span class="math">\\(y = x\\)</span>.' in page
+    assert '<span class="figure-number">Figure 1:</span> A line, <span class="math"><mjx-container' in page
+    assert "<mi>y</mi><mo>=</mo><mi>x</mi>" in page  # the caption's math, typeset
     assert '<a class="figure-ref" href="#fig-line">Figure&nbsp;1</a>' in page
     assert '<a class="figure-ref" href="#fig-anim">Figure&nbsp;2</a>' in page
     assert "printed &lt;text&gt;" in page

@@ -1,7 +1,8 @@
 """Static files of the site: the theme's, the project's overrides, and self-hosted MathJax.
 
 MathJax comes from the ``django-static-mathjax`` package (MathJax 3.2.2's files; Django itself
-is not needed), so pages typeset offline and no build or test ever reaches a CDN.
+is not needed), so pages typeset offline and no build or test ever reaches a CDN. Math
+typeset at build time takes only its fonts from there.
 """
 
 from __future__ import annotations
@@ -42,12 +43,22 @@ def _files_under(folder: Path) -> Iterator[Path]:
         yield from sorted(p for p in folder.rglob("*") if p.is_file())
 
 
-def static_files(config: Config, need_mathjax: bool) -> dict[str, Path]:
-    """Site path -> source file. A project's ``static/`` file replaces the theme's namesake."""
+def static_files(config: Config, need_mathjax: bool,
+                 math_stylesheet: Path | None = None) -> dict[str, Path]:
+    """Site path -> source file. A project's ``static/`` file replaces the theme's namesake.
+
+    Math typeset at build time needs the site's math stylesheet (made by the math stage)
+    and, for CHTML output, MathJax's fonts; math typeset in the browser needs MathJax."""
     files: dict[str, Path] = {}
-    if need_mathjax and config.mathjax == "local":
+    parts = _MATHJAX_PARTS if need_mathjax and config.mathjax in ("client", "local") else ()
+    if math_stylesheet is not None:
+        from builder.math.stage import FONTS, STYLESHEET
+
+        files[STYLESHEET[config.math.output]] = math_stylesheet
+        parts = (FONTS,) if config.math.output == "chtml" else ()
+    if parts:
         root = mathjax_root()
-        for part in _MATHJAX_PARTS:
+        for part in parts:
             for path in _files_under(root / part):
                 files["static/mathjax/" + path.relative_to(root).as_posix()] = path
     if config.jekyll is not None:  # a Jekyll site's own files, copied as Jekyll copies them

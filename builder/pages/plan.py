@@ -34,12 +34,18 @@ class SitePost:
     meta: PostMeta
     body: ParsedBody
     figures: tuple[FigureResult, ...]
-    html: Callable[[], str]  # the body with figure outputs in place
+    html: Callable[[], str]  # the body with figure outputs in place, TeX as written (feeds)
+    # Puts the post's math, typeset at build time, into its HTML or its excerpt's (pages).
+    typeset: Callable[[str], str] = str
 
     @property
     def has_math(self) -> bool:
         """Whether the page needs MathJax: math in the post, or in what its blocks showed."""
         return self.body.has_math or self.meta.use_math or any(f.has_math for f in self.figures)
+
+
+# A listed post: its metadata, excerpt, parse key, and what typesets its excerpt's math.
+Listed = tuple[PostMeta, str, str, Callable[[str], str]]
 
 
 def _hash(*parts: Any) -> str:
@@ -70,16 +76,16 @@ def build_pages(
         outputs.append(Output(post.meta.output_file, key, _post_page(renderer, post, newer, older),
                               post.meta.source))
 
-    items = [(p.meta, p.body.excerpt, p.key) for p in dated]
+    items = [(p.meta, p.body.excerpt, p.key, p.typeset) for p in dated]
     outputs += _listing(config, renderer, base_key, "index.html", "", items, config.per_page,
                         {"heading": None}, "the home page")
     outputs += _listing(config, renderer, base_key, "archive.html", "archive/", items,
                         config.per_page * 10, {"heading": "Archive"}, "the archive")
-    by_tag: dict[str, list[tuple[PostMeta, str, str]]] = defaultdict(list)
+    by_tag: dict[str, list[Listed]] = defaultdict(list)
     for item in items:
         for folder in dict.fromkeys(tag_folder(tag) for tag in item[0].tags):
             by_tag[folder].append(item)  # one page per folder: see tag_names
-    spellings = {tag_folder(tag): tag for meta, _, _ in reversed(items) for tag in meta.tags}
+    spellings = {tag_folder(tag): tag for meta, *_ in reversed(items) for tag in meta.tags}
     for tag, tagged in sorted(by_tag.items()):
         outputs += _listing(config, renderer, base_key, "index.html", tag_url(spellings[tag]),
                             tagged, config.per_page,
@@ -105,11 +111,13 @@ def _post_page(
 ) -> Callable[[], bytes]:
     def produce() -> bytes:
         excerpt = Markup(post.body.excerpt).striptags()
+        content = post.typeset(post.html())
         return renderer.render(
             f"{post.meta.layout}.html",
             page_url=post.meta.url,
             post=post.meta,
-            content=Markup(post.html()),
+            content=Markup(content),
+            math_fonts=renderer.math_fonts(content),
             has_math=post.has_math,
             excerpt_text=excerpt,
             newer=newer,
@@ -120,7 +128,7 @@ def _post_page(
 
 
 _LISTED: dict[str, str] = {}
-_ITEMS: dict[tuple[str, str], dict[str, Any]] = {}
+_ITEMS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 def _remembered(memo: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
@@ -141,11 +149,12 @@ def _listed_digest(meta: PostMeta, excerpt: str, parse_key: str) -> str:
                        lambda: _hash(meta.title, meta.url, meta.date, meta.tags, excerpt))
 
 
-def _listed(config: Config, meta: PostMeta, excerpt: str, parse_key: str) -> dict[str, Any]:
+def _listed(config: Config, meta: PostMeta, excerpt: str, parse_key: str,
+            typeset: Callable[[str], str]) -> dict[str, Any]:
     """``listing_item``, made once per post for all the listings that show it. The parse key
-    fixes the post's fields; the site's URL settings are part of the key too."""
-    return _remembered(_ITEMS, (parse_key, config.base_path),
-                       lambda: listing_item(config, meta, excerpt))
+    fixes the post's fields; the site's URL and math settings are part of the key too."""
+    return _remembered(_ITEMS, (parse_key, config.base_path, config.mathjax, config.math),
+                       lambda: listing_item(config, meta, typeset(excerpt)))
 
 
 def _listing(
@@ -154,25 +163,26 @@ def _listing(
     base_key: str,
     template: str,
     base: str,
-    items: Sequence[tuple[PostMeta, str, str]],
+    items: Sequence[Listed],
     per_page: int,
     extra: dict[str, Any],
     origin: str,
 ) -> list[Output]:
-    """Pages of a listing; ``items`` are (meta, excerpt, parse key) of the listed posts."""
+    """Pages of a listing; ``items`` are (meta, excerpt, parse key, typeset) of the posts."""
     outputs = []
     for url, pager in paginate(items, per_page, base):
         page_items = pager.pop("items")
         shown = [_listed_digest(meta, excerpt, parse_key)
-                 for meta, excerpt, parse_key in page_items]
+                 for meta, excerpt, parse_key, _ in page_items]
         key = _hash(base_key, template, url, pager, shown, extra)
 
         def produce(pager: dict = pager, page_items: list = page_items, url: str = url) -> bytes:
-            listed = [_listed(config, meta, excerpt, parse_key)
-                      for meta, excerpt, parse_key in page_items]
-            has_math = any('class="math"' in excerpt for _, excerpt, _ in page_items)
+            listed = [_listed(config, meta, excerpt, parse_key, typeset)
+                      for meta, excerpt, parse_key, typeset in page_items]
+            has_math = any('class="math' in excerpt for _, excerpt, *_ in page_items)
+            fonts = renderer.math_fonts("".join(str(item["excerpt"]) for item in listed))
             return renderer.render(template, posts=listed, pager=pager, has_math=has_math,
-                                   page_url=url, **extra)
+                                   math_fonts=fonts, page_url=url, **extra)
 
         outputs.append(Output(unquote(url) + "index.html", key, produce, origin))  # url: linked
     return outputs

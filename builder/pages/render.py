@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +85,12 @@ _ENVIRONMENTS: dict[tuple, Any] = {}
 class Renderer:
     """Renders named templates with the site-wide context every page needs."""
 
-    def __init__(self, config: Config, asset_versions: dict[str, str]) -> None:
+    def __init__(self, config: Config, asset_versions: dict[str, str],
+                 math_fonts: Callable[[str], list[str]] | None = None) -> None:
         self.config = config
         self.asset_versions = asset_versions
+        # the fonts a page's typeset math draws with, for the page to preload
+        self.math_fonts = math_fonts or (lambda _html: [])
         self._env: Any = None
 
     @property
@@ -125,7 +128,14 @@ class Renderer:
             version = versions.get(path)
             return config.url(path) + (f"?v={version[:10]}" if version else "")
 
-        if config.mathjax == "local":
+        math_stylesheet = ""  # math typeset when the site was built needs only this
+        if config.math_at_build:
+            from builder.math.stage import STYLESHEET
+
+            if STYLESHEET[config.math.output] in versions:  # some page has typeset math
+                math_stylesheet = STYLESHEET[config.math.output]
+            mathjax_src = fonts = ""
+        elif config.mathjax in ("client", "local"):
             mathjax_src = asset("static/mathjax/tex-chtml.js")
             fonts = config.url("static/mathjax/output/chtml/fonts/woff-v2")
         else:
@@ -149,6 +159,9 @@ class Renderer:
             tag_url=tag_url,
             mathjax_src=mathjax_src,
             mathjax_fonts=fonts,
+            math_stylesheet=math_stylesheet,
+            math_fonts=[],
+            math_macros=config.math.macros_option(),
             has_math=False,
             page_url=None,  # the page's own site-relative URL, for its canonical link
         )

@@ -1,0 +1,83 @@
+"""The flagship's math typeset at build time, in a browser with JavaScript off: every formula
+there at first paint, and drawn as the browser's own MathJax draws it."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.browser import CHROMIUM, browser_page, serve_folder
+from tests.conftest import REPO, Project
+
+ARTIFACTS = REPO / "test-artifacts"
+HIDE = "img, iframe { visibility: hidden !important; }"  # animated figures differ frame by frame
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/test installs it)"
+)
+
+
+def _post_path(site: Path) -> str:
+    page = next(p for p in site.rglob("index.html") if "cnns" in str(p))
+    return "/" + page.parent.relative_to(site).as_posix() + "/"
+
+
+def _shoot(site: Path, path: str, javascript: bool) -> tuple[list[Image.Image], Image.Image]:
+    """Each math element's picture, and the whole page's, once its math and fonts are final."""
+    with serve_folder(site) as base, browser_page(javascript) as (page, errors, failed, _):
+        page.goto(base + path)
+        if javascript:
+            page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.evaluate("MathJax.startup.promise.then(() => 1)")
+        else:
+            # typeset in the HTML: visible, with a size, and no TeX left in the text
+            boxes = page.eval_on_selector_all(".math", """els => els.map(e => {
+                const c = e.querySelector('mjx-container'), r = c && c.getBoundingClientRect();
+                return r ? [r.width, r.height] : [0, 0]; })""")
+            assert boxes and all(w > 0 and h > 0 for w, h in boxes), boxes
+            text = page.inner_text(".post-body")
+            assert "\\(" not in text and "\\[" not in text and "\\begin" not in text
+        page.evaluate("document.fonts.ready.then(() => 1)")
+        fonts = page.evaluate("[...document.fonts].filter(f => f.status === 'error').length")
+        assert fonts == 0
+        assert not failed, failed
+        shots = [Image.open(io.BytesIO(e.screenshot(style=HIDE))).convert("L")
+                 for e in page.locator(".math").all()]
+        whole = Image.open(io.BytesIO(page.screenshot(full_page=True, style=HIDE))).convert("L")
+        assert errors == []
+    return shots, whole
+
+
+def _differing(a: Image.Image, b: Image.Image) -> float:
+    """The share of pixels whose grey levels differ noticeably (anti-aliasing aside)."""
+    diff = np.abs(np.asarray(a, dtype=int) - np.asarray(b, dtype=int))
+    return float((diff > 64).mean())
+
+
+def test_flagship_math_is_final_without_javascript_and_looks_as_in_the_browser(
+        flagship: Project) -> None:
+    flagship.build()
+    built = flagship.root / "built"
+    shutil.copytree(flagship.root / "site", built)
+    flagship.write("site.toml", 'mathjax = "client"\n')
+    flagship.build()
+    path = _post_path(built)
+    ours, our_page = _shoot(built, path, javascript=False)
+    theirs, their_page = _shoot(flagship.root / "site", path, javascript=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    our_page.save(ARTIFACTS / "math-at-build.png")
+    their_page.save(ARTIFACTS / "math-in-browser.png")
+
+    assert len(ours) == len(theirs) >= 50
+    for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        assert abs(a.width - b.width) <= 1 and abs(a.height - b.height) <= 1, (index, a.size,
+                                                                               b.size)
+        if a.size == b.size:
+            assert _differing(a, b) < 0.02, index
+    assert our_page.size == their_page.size  # the same layout: nothing moves
+    assert _differing(our_page, their_page) < 0.0005
