@@ -100,3 +100,10 @@ def copy_flagship(root: Path) -> Project:
         if (REPO / name).is_file():
             shutil.copy(REPO / name, root / name)
     return Project(root)
+
+
+def typeset(page: str) -> list[tuple[str, str]]:
+    """Each formula of a page typeset at build time, as (inline or block, its MathML): how a
+    reader's screen reader gets it, and what the TeX became."""
+    return re.findall(r'<mjx-assistive-mml unselectable="on" display="(inline|block)">'
+                      r"<math[^>]*>(.*?)</math>", page)

@@ -6,7 +6,7 @@ import pytest
 
 from builder.markdown.html_math import typeset_html
 from builder.markdown.parser import parse_body
-from tests.conftest import Project
+from tests.conftest import Project, typeset
 
 
 @pytest.mark.parametrize("dialect", ["pandoc", "kramdown"])
@@ -64,8 +64,14 @@ def test_dollars_off_leaves_single_dollars_in_html_alone() -> None:
         '<td>$a$ <span class="math display">\\[b\\]</span></td>')
 
 
-def test_post_with_math_only_in_html_loads_mathjax(project: Project) -> None:
+def test_post_with_math_only_in_html_is_typeset(project: Project) -> None:
     project.post("2020-01-01-a.md", "<div>\n$$\\alpha$$\n</div>\n")
+    project.build()
+    page = project.page("2020/01/01/a/index.html")
+    assert '<span class="math display"><mjx-container' in page
+    assert typeset(page) == [("block", "<mi>\u03b1</mi>")]
+    assert "static/mathjax/chtml.css" in page
+    project.write("site.toml", 'mathjax = "client"\n')
     project.build()
     page = project.page("2020/01/01/a/index.html")
     assert '<span class="math display">\\[\\alpha\\]</span>' in page

@@ -183,6 +183,13 @@ def test_math_from_any_source_goes_the_same_way(project: Project) -> None:
     assert home.count("<mjx-container") == 1 and "<mi>\u03b1</mi>" in home  # alpha
 
 
+def test_use_math_without_math_typesets_nothing(project: Project) -> None:
+    project.post("2020-01-01-a.md", "---\nuse_math: true\n---\nNo math, $5 and $6.\n")
+    assert "typeset the math" not in summary(project.build())
+    assert not (project.root / ".cache/math/entries").exists()  # no engine was started
+    assert "mathjax" not in project.page("2020/01/01/a/index.html")
+
+
 def test_client_mode_keeps_tex_for_the_browser(project: Project) -> None:
     project.write("site.toml", 'mathjax = "client"\n' + SITE_MACROS)
     project.post("2020-01-01-a.md", "Alpha $\\alpha \\in \\RR$.\n")
