@@ -136,6 +136,9 @@ def build_both(work: Path) -> tuple[Path, Path]:
     jekyll_out = work / "jekyll-site"
     subprocess.run(["jekyll", "build", "--quiet", "-s", str(source), "-d", str(jekyll_out)],
                    check=True, capture_output=True, text=True, timeout=600)
+    # build-site's side as TeX: what the reader's MathJax gets with mathjax = "client" is
+    # what build-time typesetting reads too (a site.toml beside _config.yml overrides it)
+    (source / "site.toml").write_text('mathjax = "client"\n', encoding="utf-8")
     subprocess.run([sys.executable, "-m", "builder", "build", "--quiet", "--root", str(source)],
                    check=True, capture_output=True, text=True, timeout=600)
     return jekyll_out, source / "site"

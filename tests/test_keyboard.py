@@ -49,7 +49,7 @@ def test_tab_order_skips_formulas_and_every_stop_has_a_telling_name(
     with serve_folder(built_flagship.root / "site") as base, \
             browser_page() as (page, errors, _, _):
         page.goto(base + flagship_path(built_flagship))
-        page.evaluate("MathJax.startup.promise")
+        assert page.evaluate("typeof MathJax") == "undefined"  # typeset when the site was built
         assert page.locator("mjx-container").count() > 50
         stops = tab_stops(page)
 
@@ -67,6 +67,23 @@ def test_tab_order_skips_formulas_and_every_stop_has_a_telling_name(
         folds = [s["name"] for s in stops if s["tag"] == "summary"]
         assert folds == [f"Code for Figure {n}" for n in range(1, len(folds) + 1)]
         assert len(folds) >= 10
+        assert errors == []
+
+
+def test_client_mathjax_keeps_formulas_out_of_the_tab_order(project: Project) -> None:
+    """With ``mathjax = "client"`` MathJax's menu makes every formula focusable unless told
+    not to: a post with many formulas would be dozens of Tab stops."""
+    formulas = " ".join(f"$x_{n}$" for n in range(12))
+    project.post("2020-01-01-many.md", f"---\ntitle: Many\n---\n{formulas} [a link](#x)\n\n"
+                 "$$\n\\sum_k k\n$$\n")
+    project.write("site.toml", 'mathjax = "client"\n')
+    project.build()
+    with serve_folder(project.root / "site") as base, browser_page() as (page, errors, _, _):
+        page.goto(base + "/2020/01/01/many/")
+        page.evaluate("MathJax.startup.promise")
+        assert page.locator("mjx-container").count() == 13
+        stops = tab_stops(page)
+        assert stops and not [s for s in stops if s["inMath"] or s["tag"].startswith("mjx")]
         assert errors == []
 
 

@@ -46,6 +46,11 @@ def post_warnings(result: object) -> list[str]:
             if line.startswith("posts/") and ": warning: " in line]
 
 
+def by_line(lines: list[str]) -> list[str]:
+    """Warnings of one post in its order (each stage says its own as it finds them)."""
+    return sorted(lines, key=lambda line: int(line.split(":")[1]))
+
+
 def summary(result: object) -> str:
     return result.stderr.strip().splitlines()[-1]  # type: ignore[attr-defined]
 
@@ -108,7 +113,7 @@ def test_mathjax_complaints_are_warnings_naming_the_line(project: Project) -> No
         ```
         """)
     result = project.build()
-    lines = post_warnings(result)
+    lines = by_line(post_warnings(result))
     assert lines == [
         "posts/2020-01-01-bad.md:6: warning: MathJax cannot typeset \\(x^^2\\): "
         "Missing open brace for superscript; the page shows its TeX",
@@ -117,6 +122,8 @@ def test_mathjax_complaints_are_warnings_naming_the_line(project: Project) -> No
         "reference in \\(\\eqref{eq:none}\\)",
         "posts/2020-01-01-bad.md:9: warning: MathJax finds no complete formula in \\(x^{\\); "
         "the page shows it as text (are its braces balanced?)",
+        "posts/2020-01-01-bad.md:11: warning: the block is a figure (a fig- label or fig-cap) "
+        "but showed no image (draw something, or drop the caption)",
         "posts/2020-01-01-bad.md:12: warning: MathJax cannot typeset \\(\\frac{1}\\): "
         "Missing argument for \\frac; the page shows its TeX",
     ]
@@ -128,7 +135,7 @@ def test_mathjax_complaints_are_warnings_naming_the_line(project: Project) -> No
     assert "<mtext>(???)</mtext>" in page
     assert "\\(x^{\\)</span>" in page
     again = project.build()  # warnings come back on every build until the post changes
-    assert post_warnings(again) == lines
+    assert by_line(post_warnings(again)) == lines
     assert "typeset the math" not in summary(again)
 
 
@@ -293,3 +300,26 @@ def test_the_bundle_is_what_its_script_makes() -> None:
     assert f"with esbuild {esbuild}. */" in bundle.splitlines()[1]
     assert (root / "builder/math/MATHJAX-LICENSE.txt").read_text().lstrip().startswith(
         "Apache License")
+
+
+def test_math_with_an_authors_classes_and_id_is_typeset_and_keeps_them() -> None:
+    """A kramdown attribute list on a formula (``{: .equation #parseval}``) adds classes and
+    an id after "math": the element is still math, and keeps what the author gave it."""
+    from builder.math.html import find_math, splice
+
+    page = '<p>a</p><div class="math equation" id="parseval">\\[x &lt; 1\\]</div>'
+    [element] = find_math(page)
+    assert element.text == "\\[x < 1\\]"
+    assert splice(page, [element], ["<mjx-container>T</mjx-container>"], {}) == \
+        '<p>a</p><div class="math equation" id="parseval"><mjx-container>T</mjx-container></div>'
+    assert 'class="math equation math-error" title="MathJax: bad" id="parseval"' in \
+        splice(page, [element], [""], {0: "bad"})
+
+
+def test_numbered_rows_get_no_invalid_css(project: Project) -> None:
+    """MathJax's CHTML gives a numbered align's last row ``height: NaNem``; browsers drop it,
+    an HTML checker does not: the page has only valid declarations, as the browser kept."""
+    project.post("2020-01-01-rows.md", "\\begin{align}\na &= 1 \\\\\nb &= 2\n\\end{align}\n")
+    project.build()
+    page = project.page("2020/01/01/rows/index.html")
+    assert page.count("<mjx-mlabeledtr") == 2 and "NaN" not in page

@@ -42,6 +42,11 @@ def _shoot(site: Path, path: str, javascript: bool) -> tuple[list[Image.Image], 
             assert boxes and all(w > 0 and h > 0 for w, h in boxes), boxes
             text = page.inner_text(".post-body")
             assert "\\(" not in text and "\\[" not in text and "\\begin" not in text
+        # every image loaded, in both: Chromium loads lazy images at once with JavaScript off,
+        # and a 2x image's own aspect ratio can differ from its rounded width/height by a
+        # fraction of a pixel, which would move what follows it
+        page.evaluate("""Promise.all([...document.images].map(i => {
+            i.loading = 'eager'; return i.decode().catch(() => null); }))""")
         page.evaluate("document.fonts.ready.then(() => 1)")
         fonts = page.evaluate("[...document.fonts].filter(f => f.status === 'error').length")
         assert fonts == 0

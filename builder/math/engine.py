@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import functools
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,12 +51,13 @@ class Typeset:
 
 @functools.cache
 def bundle_digest() -> str:
-    """Hash of the bundle: part of every cache key, so a new MathJax re-typesets everything."""
+    """Hash of the bundle and of this module (which mends what the bundle writes): part of
+    every cache key, so a new MathJax, or a new mend, re-typesets everything."""
     digest = file_digest(BUNDLE)
     if digest is None:
         raise BuildError(f"the MathJax bundle is missing: {BUNDLE}",
                          hint="reinstall build-site, or set mathjax = \"client\" in site.toml")
-    return digest
+    return f"{digest}-{file_digest(Path(__file__))}"
 
 
 class Engine:
@@ -89,7 +91,7 @@ class Engine:
 
         try:
             answer = self._call("render", {"options": options, "elements": elements})
-            return Typeset(tuple(answer["html"]),
+            return Typeset(tuple(_valid_styles(html) for html in answer["html"]),
                            tuple(Problem(i, kind, message) for i, kind, message
                                  in answer["problems"]))
         except JSEvalException as error:
@@ -109,6 +111,19 @@ class Engine:
 
     def close(self) -> None:
         self._racer.close()
+
+
+# MathJax 3.2.2's CHTML sets the last labelled row of a table (a numbered ``align``) to
+# ``height: NaNem``: a browser's CSS parser drops that declaration, so the client's pages never
+# had it; written into our HTML it is an error to an HTML checker. Dropped here the same way.
+_NAN_DECLARATION = re.compile(r' ?[a-z-]+: [^;"]*\bNaN[^;"]*;?(?=[ "])')
+_EMPTY_STYLE = re.compile(r' style=""')
+
+
+def _valid_styles(html: str) -> str:
+    if "NaN" not in html:
+        return html
+    return _EMPTY_STYLE.sub("", _NAN_DECLARATION.sub("", html))
 
 
 def _plain(text: str) -> str:

@@ -2,7 +2,8 @@
 putting typeset ones in their place.
 
 Every source of math writes the same markup: ``<span class="math">\\(...\\)</span>``,
-``<span class="math display">\\[...\\]</span>`` or ``<div class="math">...</div>`` with the
+``<span class="math display">\\[...\\]</span>`` or ``<div class="math">...</div>`` (more classes
+may follow "math": an author's attribute list adds its own) with the
 TeX HTML-escaped inside (the Markdown parser, figure captions, and math found in an author's
 raw HTML all do). So this works from the HTML, whatever dialect or rule produced it.
 """
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from html import escape, unescape
 
 # The TeX inside is escaped, so it holds no "<": the element ends at the first closing tag.
+# Classes after "math" are kept: "display", and an author's (a kramdown attribute list).
 _ELEMENT = re.compile(
-    r'<(span|div) class="math( display)?"((?: [a-z-]+="[^"]*")*)>([^<]*)</\1>'
+    r'<(span|div) class="(math(?: [\w-]+)*)"((?: [a-z-]+="[^"]*")*)>([^<]*)</\1>'
 )
 
 
@@ -48,8 +50,7 @@ def splice(html: str, elements: Sequence[MathElement], typeset: Sequence[str],
     for index, element in enumerate(elements):
         match = _ELEMENT.match(html, element.start)
         assert match is not None and match.end() == element.end
-        tag, display, attributes, tex = match.groups()
-        kind = "math" + (display or "")
+        tag, kind, attributes, tex = match.groups()
         parts.append(html[last:element.start])
         if index in failed:
             title = escape(f"MathJax: {failed[index]}")

@@ -35,6 +35,7 @@ def test_every_check_runs_and_each_failure_is_named(tmp_path: Path) -> None:
     _stub(venv / "ruff", f"{record}\necho 'E501 line too long' >&2\nexit 1")
     _stub(venv / "pytest", f"{record}\necho '1 failed, 99 passed' >&2\nexit 1")
     _stub(venv / "build-site", f"{record}\nexit 0")
+    _stub(checkout / "scripts/bundle-mathjax", f"{record}\nexit 0")  # rebuilds with npm's tools
     result = subprocess.run(
         ["bash", str(checkout / "scripts/test")], capture_output=True, text=True, timeout=120,
         env={**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
@@ -43,5 +44,6 @@ def test_every_check_runs_and_each_failure_is_named(tmp_path: Path) -> None:
     ran = calls.read_text().splitlines()
     assert any(line.startswith("npm ci --prefix tests/js --ignore-scripts") for line in ran), ran
     assert "build-site build --quiet" in ran and "build-site check" in ran, ran
-    assert "scripts/test: 2 of 4 checks failed:\n  ruff (exit 1)\n  pytest (exit 1)\n" \
+    assert "bundle-mathjax --check" in ran, ran
+    assert "scripts/test: 2 of 5 checks failed:\n  ruff (exit 1)\n  pytest (exit 1)\n" \
         in result.stderr, result.stderr
