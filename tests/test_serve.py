@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,14 +35,27 @@ plt.figure(figsize=(2, 1)); plt.plot([0, {n}])
 """ + "\n\n".join(f"Filler paragraph {i}. " * 20 for i in range(40)) + "\n\nLast words {n}.\n"
 
 
+# Asks the kernel for SIGKILL when the test process goes (it outlives exec), then becomes
+# ``python -m builder ...`` (no preexec_fn: forking with it is unsafe while threads run).
+_DIE_WITH_PARENT = ("import ctypes, os, signal, sys; ctypes.CDLL(None).prctl(1, signal.SIGKILL);"
+                    " os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
+
+
 class Server:
+    """``build-site serve`` as a program. It dies with the test run even when pytest itself is
+    killed (the kernel's parent-death signal), and a test that forgets to stop it, or fails
+    before it does, has it killed when the test ends (``_servers_end_with_their_test``)."""
+
+    running: ClassVar[list[Server]] = []
+
     def __init__(self, project: Project, *args: str) -> None:
         self.log = project.root.parent / "serve.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "builder", "serve", "--root", str(project.root), "--port", "0",
-             *args],
+            [sys.executable, "-c", _DIE_WITH_PARENT, "-m", "builder", "serve", "--root",
+             str(project.root), "--port", "0", *args],
             stdout=subprocess.PIPE, stderr=self.log.open("w"), text=True,
         )
+        Server.running.append(self)
         line = self.process.stdout.readline().strip()  # type: ignore[union-attr]
         assert line.startswith("http://127.0.0.1:"), self.log.read_text()
         self.url = line.rstrip("/")
@@ -61,13 +75,32 @@ class Server:
         return response.status, {k.lower(): v for k, v in response.getheaders()}, body
 
     def stop(self) -> str:
-        """Ctrl-C, then what the server printed (shown by pytest when a test failed)."""
+        """Ctrl-C, then what the server printed (shown by pytest when a test failed). A server
+        that does not stop within 20 s is killed, and the test fails saying so."""
+        if self in Server.running:
+            Server.running.remove(self)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-            self.process.wait(timeout=20)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError("the server ignored Ctrl-C for 20 s:\n" +
+                                     self.log.read_text()) from None
         log = self.log.read_text()
         print(log)
         return log
+
+
+@pytest.fixture(autouse=True)
+def _servers_end_with_their_test() -> Iterator[None]:
+    yield
+    while Server.running:
+        left = Server.running.pop()
+        if left.process.poll() is None:
+            left.process.kill()
+            left.process.wait()
 
 
 @pytest.fixture
