@@ -67,6 +67,10 @@ def write_corpus(folder: Path, count: int, flavour: str = "build-site") -> None:
         if flavour == "pelican":
             head = f"Title: {title}\nDate: {day}\nSlug: {slug}\nTags: bench, math\n\n"
             (folder / f"{day}-{slug}.md").write_text(head + body, encoding="utf-8")
+        elif flavour == "jekyll":  # as a Jekyll blog's _posts/ holds them
+            head = (f'---\nlayout: post\ntitle: "{title}"\ndate: {day}\n'
+                    "categories: [notes]\ntags: [bench, math]\nuse_math: true\n---\n\n")
+            (folder / f"{day}-{slug}.markdown").write_text(head + body, encoding="utf-8")
         else:
             head = f'---\ntitle: "{title}"\ndate: {day}\ntags: [bench, math]\n---\n\n'
             (folder / f"{day}-{slug}.md").write_text(head + body, encoding="utf-8")
