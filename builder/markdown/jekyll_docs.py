@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markdown_it.common.utils import escapeHtml
 
@@ -22,9 +22,11 @@ from builder.markdown.html_math import typeset_html
 from builder.markdown.parser import parse_body
 from builder.model import ParsedBody, PostMeta
 from builder.sources.jekyll_posts import read_jekyll_source
-from builder.sources.liquid import JekyllState, LineMap, has_liquid, render_liquid
 from builder.sources.posts import SourceFile
 from builder.sources.site_index import SiteIndex, drop
+
+if TYPE_CHECKING:
+    from builder.sources.liquid import LineMap
 
 _LINK_DEFINITION = re.compile(r"^ {0,3}(\[[^\]]+\])(:.+)$", re.MULTILINE)
 _LINK = re.compile(r"""\b(src|href)=(["'])(/?)(?![a-zA-Z][a-zA-Z0-9+.-]*:|[/#?])([^"'/]+)""")
@@ -48,6 +50,12 @@ def root_links(html: str, top_level: tuple[str, ...], base_path: str) -> str:
     return _LINK.sub(rooted, html)
 
 
+def has_liquid(text: str) -> bool:
+    """Jekyll's ``Utils.has_liquid_construct?``: without it, Liquid would give the text back
+    as it is, so python-liquid is not even imported (most posts of a blog hold no Liquid)."""
+    return "{%" in text or "{{" in text
+
+
 def parse_jekyll(source: SourceFile, config: Config, layouts: frozenset[str], warn: Warn,
                  index: SiteIndex | None = None) -> tuple[PostMeta, ParsedBody]:
     """``index`` is the rest of the site, for documents holding Liquid."""
@@ -63,6 +71,8 @@ def _parse(source: SourceFile, config: Config, layouts: frozenset[str], warn: Wa
     meta, doc = read_jekyll_source(source, config, layouts, warn)
     text, lines = doc.body, None
     if index is not None and has_liquid(text) and doc.data.get("render_with_liquid") is not False:
+        from builder.sources.liquid import JekyllState, render_liquid
+
         state = JekyllState(config.root, source.path, meta.body_line, text, config.base_path,
                             config.absolute_base, config.markdown, index, warn)
         text, lines = render_liquid(state, drop(meta, doc.data), _site(index, config))

@@ -53,11 +53,6 @@ def environment() -> _Environment:
     return env
 
 
-def has_liquid(text: str) -> bool:
-    """``Utils.has_liquid_construct?``."""
-    return "{%" in text or "{{" in text
-
-
 class LineMap:
     """Rendered line -> the document's line, from where each top-level node began."""
 
