@@ -67,6 +67,10 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
     except BuildError as error:
         status.clear()
         _fail(error)
+    except KeyboardInterrupt:  # the workers are already stopped (figures/sandbox.py)
+        status.clear()
+        click.echo("build-site: interrupted; site/ holds the last complete build", err=True)
+        sys.exit(130)
     finally:
         status.clear()
     if explain:
