@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seed" / "cnns-from-an-image-processing-perspective.md"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A run started in the background by a shell without job control (``scripts/test &``, a
+    CI step) inherits Ctrl-C ignored, and so does every program the tests start: the tests
+    that press Ctrl-C in ``build-site serve`` or ``build`` would wait on a program that never
+    hears it. They press it as a user at a terminal does, so the run hears it again."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 class Project:
