@@ -31,6 +31,7 @@ class PostMeta:
     body_line: int  # the file line on which the Markdown body starts (1-based)
     categories: tuple[str, ...] = ()  # a Jekyll post's (its tags include them too)
     dated: bool = True  # False for a page whose front matter gives no date
+    toc_depth: int = 3  # the deepest heading level its contents list shows; 0: no list
     # figure options for every block: site.toml's, then the front matter's (execute: ...)
     figure_defaults: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 

@@ -30,6 +30,7 @@ from builder.figures.html import PLACEHOLDER, figure_numbers
 from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
 from builder.markdown.guards import check_environment_closed, nesting_plugin
+from builder.markdown.heading_ids import heading_ids_rule
 from builder.markdown.html_math import html_math_plugin
 from builder.markdown.kramdown_attrs import kramdown_attrs_plugin
 from builder.markdown.kramdown_extras import kramdown_extras_plugin
@@ -71,6 +72,8 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
     md.block.ruler.before("blockquote", "amsmath", _amsmath_rule, {"alt": _AMSMATH_ALT})
     md.use(html_math_plugin, dollars=dollars, kramdown=dialect == "kramdown")
     md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#")
+    if dialect != "kramdown":  # kramdown's ids are kramdown_attrs' (kramdown-parser-gfm's)
+        md.core.ruler.before("anchor", "heading_ids", heading_ids_rule)
     md.core.ruler.after("anchor", "anchor_names", _name_heading_anchors)
     if dialect == "kramdown":  # after the anchors: its table of contents links to their ids
         md.use(kramdown_attrs_plugin)

@@ -101,8 +101,21 @@ def derived_style(name: str, background: str) -> Any:
     })
 
 
+# Where the dark style applies: the reader's system asks for dark and the theme toggle has
+# not chosen light, or the toggle chose dark (style.css's variables are scoped the same way).
+SYSTEM_DARK = ':root:not([data-theme="light"])'
+CHOSEN_DARK = ':root[data-theme="dark"]'
+
+
+def _scoped(line: str, scope: str) -> str:
+    """A rule of Pygments' CSS with each of its selectors under ``scope``."""
+    selectors, rest = line.split("{", 1)
+    return ", ".join(f"{scope} {s.strip()}" for s in selectors.split(",")) + " {" + rest
+
+
 def theme_css() -> str:
-    """The theme's pygments.css: the light style, then the dark one in its media query."""
+    """The theme's pygments.css: the light style, then the dark one twice: in its media
+    query (the system's scheme) and for a reader who chose dark with the theme toggle."""
     from pygments.formatters import HtmlFormatter
 
     def rules(name: str, background: str) -> list[str]:
@@ -115,9 +128,11 @@ def theme_css() -> str:
             f"reach {TARGET}:1\n   on code's background ({', '.join(backgrounds)}). "
             "Made by builder/pages/highlight.py: do not edit by hand. */")
     body = rules(light, backgrounds[0])
-    dark_rules = ["  " + line for line in rules(dark, backgrounds[1])]
-    return "\n".join([head, *body, "@media (prefers-color-scheme: dark) {", *dark_rules, "}"]) \
-        + "\n"
+    dark_rules = rules(dark, backgrounds[1])
+    system = ["  " + _scoped(line, SYSTEM_DARK) for line in dark_rules]
+    chosen = [_scoped(line, CHOSEN_DARK) for line in dark_rules]
+    return "\n".join([head, *body, "@media (prefers-color-scheme: dark) {", *system, "}",
+                      *chosen]) + "\n"
 
 
 if __name__ == "__main__":

@@ -21,9 +21,10 @@ from builder.fsutil import digest
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages.render import Renderer, listing_item, paginate
 from builder.pages.tag_names import tag_folder, tag_url
+from builder.pages.toc import table_of_contents
 from builder.write import Output
 
-PAGES_VERSION = "1"
+PAGES_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def _post_page(
             page_url=post.meta.url,
             post=post.meta,
             content=Markup(content),
+            toc=table_of_contents(content, post.meta.toc_depth),
             math_fonts=renderer.math_fonts(content),
             has_math=post.has_math,
             excerpt_text=excerpt,

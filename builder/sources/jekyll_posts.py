@@ -20,6 +20,7 @@ from typing import Any
 from builder.config import Config
 from builder.errors import BuildError, BuildWarning, Warn
 from builder.model import PostMeta
+from builder.sources.contents_option import toc_depth
 from builder.sources.frontmatter import split_front_matter
 from builder.sources.jekyll import JekyllSettings
 from builder.sources.jekyll_files import POST_NAME
@@ -114,6 +115,7 @@ def read_jekyll_source(
         body_line=body_line,
         categories=categories,
         dated=kind == "posts" or data.get("date") is not None,
+        toc_depth=toc_depth(data, lines, source.path, jekyll=True),
     )
     separator = str(data.get("excerpt_separator") or settings.excerpt_separator)
     is_html = PurePosixPath(source.path).suffix.lower() in (".html", ".htm")

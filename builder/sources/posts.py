@@ -21,6 +21,7 @@ from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise
 from builder.figures.defaults import post_defaults
 from builder.fsutil import digest
 from builder.model import PostMeta
+from builder.sources.contents_option import toc_depth
 from builder.sources.frontmatter import split_front_matter
 
 POST_SUFFIXES = (".md", ".markdown")
@@ -149,6 +150,7 @@ def parse_meta(
         layout=layout,
         use_math=fields.boolean("use_math"),
         body_line=body_line,
+        toc_depth=toc_depth(data, lines, source.path),
         figure_defaults=defaults,
     )
     return meta, body
