@@ -35,6 +35,7 @@ from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages.assets import asset_outputs, static_files
 from builder.pages.plan import PAGES_VERSION, SitePost, build_pages
 from builder.pages.render import Renderer, available_layouts, templates_digest
+from builder.pages.search import SearchIndex, search_warning, searchable
 from builder.pages.shadowed import drop_shadowed_files, drop_shadowed_pages
 from builder.sources.jekyll_files import site_warnings
 from builder.sources.posts import SourceFile, find_posts, read_source
@@ -143,9 +144,17 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         need_math = any(p.has_math for p in site_posts)
         assets, versions = asset_outputs(static_files(config, need_math, math.stylesheet),
                                          options.session.assets if options.session else None)
-        renderer = Renderer(config, versions, math.fonts)
-        base_key = _site_key(config, options, versions, math.fingerprint)
+        search = searchable(config) and bool(site_posts)
+        warn_all(search_warning(config))
+        renderer = Renderer(config, versions, math.fonts, search)
+        base_key = _site_key(config, options, versions, math.fingerprint, search)
         outputs = build_pages(config, site_posts, renderer, base_key, _updated(site_posts))
+        index = None
+        if search:  # of the posts' pages; the preview keeps its last index (README)
+            indexed = {post.meta.output_file for post in site_posts}
+            index = SearchIndex(config, [o for o in outputs if o.path in indexed],
+                                keep_stale=options.session is not None)
+            outputs += index.outputs or []
         clock.lap("plan")
 
         session = options.session
@@ -155,7 +164,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         taken = {output.path for output in outputs + figures.outputs}
         assets = drop_shadowed_files(assets, taken, lambda w: warn_all([w]))
         report.write = writer.write(outputs + figures.outputs + assets, options.jobs,
-                                    lambda w: warn_all([w]))
+                                    lambda w: warn_all([w]), index and index.derived)
         clock.lap("write")
         warn_all(url_warnings(config))  # said once the site is written without them
 
@@ -304,9 +313,9 @@ def _math_cache(config: Config, options: BuildOptions) -> MathCache:
 
 
 def _site_key(config: Config, options: BuildOptions, versions: dict[str, str],
-              math: str) -> str:
+              math: str, search: bool) -> str:
     settings = {k: v for k, v in config.__dict__.items() if k != "root"}
     parts = [__version__, PAGES_VERSION, templates_digest(config), repr(settings),
-             options.drafts, sorted(versions.items()), math]
+             options.drafts, sorted(versions.items()), math, search]
     return digest(json.dumps(parts, default=str).encode())
 

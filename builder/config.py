@@ -81,6 +81,7 @@ class Config:
     inline_dollars: bool = True  # kramdown dialect: whether the blog's MathJax reads $...$
     per_page: int = 10
     feed_limit: int = 20
+    search: bool = True  # a search box, over an index Pagefind makes of the posts
     figures: FigureSettings = field(default_factory=FigureSettings)
     # site.toml's [execute] and [format.html]: figure options for every block (Quarto's
     # project options), and what was said about them (options that cannot be defaults).

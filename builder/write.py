@@ -38,6 +38,16 @@ class Output:
     origin: str = ""  # what made it, for errors: "posts/x.md", "the archive", …
 
 
+@dataclass(frozen=True)
+class Derived:
+    """Outputs made from other outputs' bytes once those are written, in the same swap (the
+    search index of the written pages). ``make`` is given, for the path of one of this
+    build's outputs, a file that holds its bytes: the staged one, or the live one if it did
+    not change; it returns the derived outputs (keyed like any other)."""
+
+    make: Callable[[Callable[[str], str]], list[Output]]
+
+
 @dataclass
 class WriteReport:
     written: list[str] = field(default_factory=list)
@@ -212,11 +222,12 @@ class SiteWriter:
         return data
 
     def write(self, outputs: Iterable[Output], jobs: int = 1,
-              warn: Callable[[BuildWarning], None] | None = None) -> WriteReport:
+              warn: Callable[[BuildWarning], None] | None = None,
+              derived: Derived | None = None) -> WriteReport:
         outputs = list(outputs)
         check_claims(outputs)
         try:
-            return self._write(outputs, jobs, warn or (lambda _: None))
+            return self._write(outputs, jobs, warn or (lambda _: None), derived)
         except OSError as exc:  # name the site's file, not the staging folder's
             name = os.fsdecode(exc.filename) if exc.filename is not None else ""
             for folder in (self.back, self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"):
@@ -224,10 +235,9 @@ class SiteWriter:
                     exc.filename = str(self.out) + name[len(str(folder)):]
             raise
 
-    def _write(self, outputs: list[Output], jobs: int,
-               warn: Callable[[BuildWarning], None]) -> WriteReport:
-        report = WriteReport()
-        state: dict[str, list] = {}
+    def _sort(self, outputs: list[Output], state: dict[str, list],
+              report: WriteReport) -> list[tuple[Output, list | None]]:
+        """The outputs to render (with their last record); the others are unchanged."""
         todo: list[tuple[Output, list | None]] = []
         for output in outputs:
             record = self.previous.get(output.path)
@@ -238,13 +248,30 @@ class SiteWriter:
             else:
                 state[output.path] = []
                 todo.append((output, record))
+        return todo
+
+    def _write(self, outputs: list[Output], jobs: int, warn: Callable[[BuildWarning], None],
+               derived: Derived | None) -> WriteReport:
+        report = WriteReport()
+        state: dict[str, list] = {}
+        todo = self._sort(outputs, state, report)
         removed = sorted(set(self.previous) - set(state))
         generation, back_dirty = self.generation, self.back_dirty
         live = (self.out / MARKER).is_file()
-        if todo or removed or not live:
+        if todo or removed or not live or derived is not None:
             staging, fresh = self._open_staging()
             try:
                 staged = stage_all(todo, staging, self.out, fresh, jobs)
+                if derived is not None:
+                    written = {o.path for (o, _), s in zip(todo, staged, strict=True)
+                               if s.mtime is not None}
+                    late = derived.make(lambda path: f"{staging if path in written else self.out}"
+                                        f"/{path}")
+                    check_claims(outputs + late)
+                    late_todo = self._sort(late, state, report)
+                    staged += stage_all(late_todo, staging, self.out, fresh, jobs)
+                    todo += late_todo
+                    removed = sorted(set(self.previous) - set(state))
             except BaseException:
                 self._abandon(staging, fresh)
                 raise

@@ -86,9 +86,11 @@ class Renderer:
     """Renders named templates with the site-wide context every page needs."""
 
     def __init__(self, config: Config, asset_versions: dict[str, str],
-                 math_fonts: Callable[[str], list[str]] | None = None) -> None:
+                 math_fonts: Callable[[str], list[str]] | None = None,
+                 search: bool = False) -> None:
         self.config = config
         self.asset_versions = asset_versions
+        self.search = search  # the site has a search index: pages show the search box
         # the fonts a page's typeset math draws with, for the page to preload
         self.math_fonts = math_fonts or (lambda _html: [])
         self._env: Any = None
@@ -100,7 +102,7 @@ class Renderer:
         and asset versions, so a preview server compiles its templates once, not per save."""
         if self._env is None:
             key = (templates_digest(self.config), repr(self.config),
-                   tuple(sorted(self.asset_versions.items())))
+                   tuple(sorted(self.asset_versions.items())), self.search)
             self._env = _ENVIRONMENTS.get(key)
             if self._env is None:
                 if len(_ENVIRONMENTS) > 8:
@@ -164,6 +166,7 @@ class Renderer:
             math_macros=config.math.macros_option(),
             has_math=False,
             page_url=None,  # the page's own site-relative URL, for its canonical link
+            search=self.search,
         )
         return env
 

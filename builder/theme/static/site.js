@@ -5,7 +5,8 @@
 //   the system: their sources' media queries are rewritten to match the chosen scheme;
 // - a copy button on every code block, folded figure code included;
 // - the table of contents: folded above the text on narrow screens, open beside it on wide
-//   ones, the section being read marked in it.
+//   ones, the section being read marked in it;
+// - the search box: Pagefind's, loaded when the page is idle.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -174,7 +175,33 @@
     mark();
   }
 
+  // Pagefind's search box (its Component UI) and its style, fetched once the page is shown:
+  // neither is needed for the first paint, and the index itself loads only as words are typed.
+  function setUpSearch() {
+    var box = document.querySelector(".site-search[data-bundle]");
+    if (!box) return;
+    var bundle = box.getAttribute("data-bundle");
+    function load() {
+      var style = document.createElement("link");
+      style.rel = "stylesheet";
+      style.href = bundle + "pagefind-component-ui.css";
+      document.head.appendChild(style);
+      var script = document.createElement("script");
+      script.type = "module";
+      script.src = bundle + "pagefind-component-ui.js";
+      document.head.appendChild(script);
+    }
+    if ("requestIdleCallback" in window) window.requestIdleCallback(load, {timeout: 1500});
+    else window.setTimeout(load, 200);
+    // Pagefind's box names its field by a placeholder only: give it a name that stays.
+    new MutationObserver(function () {
+      var field = box.querySelector("input:not([aria-label])");
+      if (field) field.setAttribute("aria-label", box.getAttribute("aria-label") || "Search");
+    }).observe(box, {childList: true, subtree: true});
+  }
+
   function start() {
+    setUpSearch();
     setUpToggle();
     addCopyButtons();
     setUpContents();

@@ -1,0 +1,191 @@
+"""The site's search index: Pagefind over the post pages as written, kept by what it indexes.
+
+Pagefind (pagefind.app; its Rust program comes in the ``pagefind-bin`` wheel, so no Node.js
+is needed) reads HTML and writes a static index split into small files, which the theme's
+search box (Pagefind's own Component UI) loads in the reader's browser as words are typed:
+no server, no outside request, nothing to download that the site does not serve.
+
+It indexes the pages the writer has just rendered (``write.Derived``): the post and page
+templates mark their ``<article>`` as the body to index, and math (MathJax's output or its
+TeX), code and figure output are left out, so words are found in the prose. The index's key
+is made of the keys of the pages it reads (each covers all a page is made from), Pagefind's
+version and these settings: when none changed the index is read from ``.cache/search/``,
+where one packed file and its list are kept, and Pagefind does not run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from builder.config import Config
+from builder.errors import BuildError, BuildWarning
+from builder.fsutil import atomic_write, digest
+from builder.write import Derived, Output
+
+FOLDER = "pagefind"  # where the index is published in the site
+SEARCH_VERSION = "1"
+# Not words a reader searches for: math, code (and the fold it sits in), what blocks
+# printed, the headings' "#" links, footnotes' back links, the contents list, the post's
+# date and tags, and the links to the next and previous posts.
+EXCLUDE = (".math", "mjx-container", "pre", "code", ".cell-code", ".cell-output",
+           ".header-anchor", ".footnote-backref", ".toc", ".post-meta", ".post-nav")
+# Pagefind's other interfaces, which the theme does not load.
+UNUSED = frozenset({"pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js",
+                    "pagefind-modular-ui.css", "pagefind-highlight.js"})
+_TIMEOUT = 1800  # seconds: Pagefind indexes thousands of pages in a few
+
+
+@functools.cache
+def pagefind() -> tuple[str, str] | None:
+    """Pagefind's program and version, or None when the wheel is not installed (a platform
+    it has no build for): then the site has no search box, and the build says so."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from pagefind_bin import get_executable  # type: ignore[import-untyped]
+
+        return str(get_executable()), version("pagefind-bin")
+    except (ImportError, FileNotFoundError, PackageNotFoundError):
+        return None
+
+
+def search_warning(config: Config) -> list[BuildWarning]:
+    if config.search and pagefind() is None:
+        return [BuildWarning(None, None, "search is off: Pagefind is not installed",
+                             "pip install pagefind-bin, or set search = false in site.toml")]
+    return []
+
+
+def searchable(config: Config) -> bool:
+    return config.search and pagefind() is not None
+
+
+class SearchIndex:
+    """The index of ``pages`` (the outputs of the site's posts and pages): its outputs, read
+    from the cache when it holds this index, else ``derived``, which makes it."""
+
+    def __init__(self, config: Config, pages: Sequence[Output], keep_stale: bool = False
+                 ) -> None:
+        found = pagefind()
+        assert found is not None
+        self.program, version = found
+        self.folder = config.root / ".cache" / "search"
+        self.pages = sorted(pages, key=lambda o: o.path)
+        self.key = digest(json.dumps([version, SEARCH_VERSION, EXCLUDE, sorted(UNUSED),
+                                      [(o.path, o.key) for o in self.pages]]).encode())
+        self.outputs = self._cached(self.key)
+        if self.outputs is None and keep_stale:  # the preview's: the last index made
+            self.outputs = self._cached(self._last())
+        self.derived = Derived(self._make) if self.outputs is None else None
+
+    def _files(self, key: str) -> tuple[Path, Path]:
+        return self.folder / f"{key}.json", self.folder / f"{key}.pack"
+
+    def _last(self) -> str:
+        with contextlib.suppress(OSError):
+            return (self.folder / "last").read_text().strip()
+        return ""
+
+    def _cached(self, key: str) -> list[Output] | None:
+        """The index's outputs, if the cache holds it whole (its list, and a pack of the
+        size the list says); a damaged entry is made again."""
+        if not key:
+            return None
+        listing, pack = self._files(key)
+        try:
+            entries = json.loads(listing.read_bytes())
+            size = pack.stat().st_size
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entries, list) or not all(
+                isinstance(e, list) and len(e) == 3 and isinstance(e[1], int) for e in entries) \
+                or sum(e[1] for e in entries) != size:
+            return None
+        outputs, start = [], 0
+        for name, length, hashed in entries:  # the files follow one another in the pack
+            outputs.append(Output(f"{FOLDER}/{name}", "search:" + hashed,
+                                  functools.partial(_read_part, pack, start, length, hashed),
+                                  "the search index"))
+            start += length
+        return outputs
+
+    def _make(self, locate: Callable[[str], str]) -> list[Output]:
+        """Index the written pages (hard links to them in a scratch folder: Pagefind reads a
+        folder) and keep the index in the cache; its files become the site's outputs."""
+        scratch = self.folder / f"tmp-{os.getpid()}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        site, made = scratch / "site", scratch / FOLDER
+        try:
+            for page in self.pages:
+                target = site / page.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(locate(page.path), target)
+                except OSError:  # the output is on another file system than the cache
+                    shutil.copyfile(locate(page.path), target)
+            self._run(site, made)
+            names = sorted(p.relative_to(made).as_posix() for p in made.rglob("*")
+                           if p.is_file() and p.name not in UNUSED)
+            self._store([(name, (made / name).read_bytes()) for name in names])
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        outputs = self._cached(self.key)
+        if outputs is None:
+            raise BuildError(f"the search index just written to {self.folder} can't be read",
+                             hint="is the disk full?")
+        return outputs
+
+    def _run(self, site: Path, out: Path) -> None:
+        command = [self.program, "--site", str(site), "--output-path", str(out), "--silent"]
+        for selector in EXCLUDE:
+            command += ["--exclude-selectors", selector]
+        from builder.procutil import can_fork, die_with_parent
+
+        parent = os.getpid()
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=_TIMEOUT,
+                stdin=subprocess.DEVNULL, cwd=site.parent,
+                # it dies with the build (forking with threads about, as in the preview,
+                # only runs code that is safe there: none)
+                preexec_fn=(lambda: die_with_parent(parent)) if can_fork() else None,
+            )
+        except subprocess.TimeoutExpired:
+            raise BuildError(f"Pagefind took more than {_TIMEOUT} s to index the site",
+                             hint="set search = false in site.toml to build without search"
+                             ) from None
+        if done.returncode != 0:
+            said = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+            raise BuildError(f"Pagefind could not index the site: "
+                             f"{said[-1].strip() if said else f'exit {done.returncode}'}",
+                             hint="set search = false in site.toml to build without search")
+
+    def _store(self, files: list[tuple[str, bytes]]) -> None:
+        """One pack of the index's files and the list of them, then the older ones go."""
+        listing, pack = self._files(self.key)
+        atomic_write(pack, b"".join(data for _, data in files))
+        atomic_write(listing, json.dumps([[name, len(data), digest(data)]
+                                          for name, data in files]).encode())
+        atomic_write(self.folder / "last", self.key.encode())
+        for path in self.folder.iterdir():
+            if path.suffix in (".json", ".pack") and path.stem != self.key:
+                path.unlink(missing_ok=True)
+
+
+def _read_part(pack: Path, start: int, length: int, hashed: str) -> bytes:
+    """One file of the index, checked against its hash: damage is an error, never a broken
+    index published."""
+    with open(pack, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(length)
+    if digest(data) != hashed:
+        raise BuildError(f"the search index in {pack.parent} is damaged",
+                         hint=f"delete {pack.parent} and build again")
+    return data
