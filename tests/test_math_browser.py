@@ -15,7 +15,9 @@ from tests.browser import CHROMIUM, browser_page, serve_folder
 from tests.conftest import REPO, Project
 
 ARTIFACTS = REPO / "test-artifacts"
-HIDE = "img, iframe { visibility: hidden !important; }"  # animated figures differ frame by frame
+# Animated figures differ frame by frame; the header's tools and the copy buttons are shown
+# by the theme's script only (their room is kept without it: the layout is the same).
+HIDE = "img, iframe, .site-tools, .copy-button { visibility: hidden !important; }"
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/test installs it)"

@@ -185,11 +185,11 @@
       var style = document.createElement("link");
       style.rel = "stylesheet";
       style.href = bundle + "pagefind-component-ui.css";
-      document.head.appendChild(style);
+      document.body.appendChild(style);  // not the head: the preview compares the head's
       var script = document.createElement("script");
       script.type = "module";
       script.src = bundle + "pagefind-component-ui.js";
-      document.head.appendChild(script);
+      document.body.appendChild(script);
     }
     if ("requestIdleCallback" in window) window.requestIdleCallback(load, {timeout: 1500});
     else window.setTimeout(load, 200);
