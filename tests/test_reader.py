@@ -203,8 +203,8 @@ def test_copy_buttons_copy_the_code_as_written(built_flagship: Project) -> None:
         copied = page.evaluate("navigator.clipboard.readText()")
         assert button.inner_text() == "Copied"
         assert len(copied.splitlines()) >= 3 and copied in source  # the block's code, as written
-        assert page.wait_for_function(
-            "document.querySelector('[role=status]').textContent").json_value() == "Code copied"
+        said = page.wait_for_function("document.querySelector('.copy-status').textContent")
+        assert said.json_value() == "Code copied"  # to screen readers, in a live region
 
         buttons = page.locator(".post-body .copy-button")
         assert buttons.count() == page.locator(".post-body pre:not(.cell-output) > code").count()

@@ -73,7 +73,7 @@
   function announce(text) {
     if (!status) {
       status = document.createElement("span");
-      status.className = "visually-hidden";
+      status.className = "visually-hidden copy-status";
       status.setAttribute("role", "status");
       document.body.appendChild(status);
     }
