@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from builder.config import Config
 from builder.fsutil import digest
+from builder.math.mathml import as_mathml
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages.render import Renderer, listing_item, paginate
 from builder.pages.tag_names import tag_folder, tag_url
@@ -35,8 +36,9 @@ class SitePost:
     meta: PostMeta
     body: ParsedBody
     figures: tuple[FigureResult, ...]
-    html: Callable[[], str]  # the body with figure outputs in place, TeX as written (feeds)
-    # Puts the post's math, typeset at build time, into its HTML or its excerpt's (pages).
+    html: Callable[[], str]  # the body with figure outputs in place, TeX as written
+    # Puts the post's math, typeset at build time, into its HTML or its excerpt's (pages;
+    # the feed takes the MathML of it).
     typeset: Callable[[str], str] = str
 
     @property
@@ -201,8 +203,8 @@ def _feed(
     key = _hash(base_key, "feed", [(p.key, figure_keys[p.meta.source]) for p in posts],
                 updated.isoformat())
 
-    def produce() -> bytes:
-        entries = [{"post": p.meta, "content": p.html()} for p in posts]
+    def produce() -> bytes:  # math as MathML: feed readers run no MathJax
+        entries = [{"post": p.meta, "content": as_mathml(p.typeset(p.html()))} for p in posts]
         return renderer.render("feed.xml", entries=entries,
                                updated=updated.astimezone(UTC).isoformat())
 
