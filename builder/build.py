@@ -33,6 +33,7 @@ from builder.math.cache import MathCache
 from builder.math.stage import MathSource, typeset_math
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages.assets import asset_outputs, static_files
+from builder.pages.cards import make_cards
 from builder.pages.plan import PAGES_VERSION, SitePost, build_pages
 from builder.pages.render import Renderer, available_layouts, templates_digest
 from builder.pages.search import SearchIndex, search_warning, searchable
@@ -141,6 +142,9 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
                       for p in site_posts]
         clock.lap("math")
 
+        cards = make_cards(config, site_posts, figures.outputs, options.jobs)
+        clock.lap("cards")
+
         need_math = any(p.has_math for p in site_posts)
         assets, versions = asset_outputs(static_files(config, need_math, math.stylesheet),
                                          options.session.assets if options.session else None)
@@ -161,6 +165,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         writer = session.writer if session and session.writer else SiteWriter(config, out)
         if session:
             session.writer = writer
+        outputs += cards.outputs
         taken = {output.path for output in outputs + figures.outputs}
         assets = drop_shadowed_files(assets, taken, lambda w: warn_all([w]))
         report.write = writer.write(outputs + figures.outputs + assets, options.jobs,

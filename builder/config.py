@@ -82,6 +82,7 @@ class Config:
     per_page: int = 10
     feed_limit: int = 20
     search: bool = True  # a search box, over an index Pagefind makes of the posts
+    cards: bool = True  # social card images for link previews (with an absolute base_url)
     figures: FigureSettings = field(default_factory=FigureSettings)
     # site.toml's [execute] and [format.html]: figure options for every block (Quarto's
     # project options), and what was said about them (options that cannot be defaults).

@@ -21,6 +21,7 @@ from builder.fsutil import digest
 from builder.math.mathml import as_mathml
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages.render import Renderer, listing_item, paginate
+from builder.pages.social import blog_posting, card_path, cards_on
 from builder.pages.tag_names import tag_folder, tag_url
 from builder.pages.toc import table_of_contents
 from builder.write import Output
@@ -112,6 +113,9 @@ def build_pages(
 def _post_page(
     renderer: Renderer, post: SitePost, newer: PostMeta | None, older: PostMeta | None
 ) -> Callable[[], bytes]:
+    config = renderer.config
+    card = card_path(post.meta) if cards_on(config) else None
+
     def produce() -> bytes:
         excerpt = Markup(post.body.excerpt).striptags()
         content = post.typeset(post.html())
@@ -119,6 +123,9 @@ def _post_page(
             f"{post.meta.layout}.html",
             page_url=post.meta.url,
             post=post.meta,
+            card=card,
+            blog_posting=blog_posting(config, post.meta, post.meta.description or excerpt,
+                                      card),
             content=Markup(content),
             toc=table_of_contents(content, post.meta.toc_depth),
             math_fonts=renderer.math_fonts(content),

@@ -17,6 +17,8 @@ from markupsafe import Markup
 from builder.config import Config
 from builder.errors import BuildError
 from builder.model import PostMeta
+from builder.pages.social import CARD as SITE_CARD
+from builder.pages.social import cards_on
 from builder.pages.tag_names import tag_url
 
 THEME = Path(__file__).parents[1] / "theme"
@@ -167,6 +169,10 @@ class Renderer:
             has_math=False,
             page_url=None,  # the page's own site-relative URL, for its canonical link
             search=self.search,
+            # the page's card for link previews (a post's own, else the site's) and a
+            # post's schema.org BlogPosting, both only with an absolute base_url
+            card=SITE_CARD if cards_on(config) else None,
+            blog_posting=None,
         )
         return env
 

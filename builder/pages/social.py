@@ -1,0 +1,59 @@
+"""What link previews and search engines read of a page besides its text: where its card
+image is, and a post's schema.org ``BlogPosting`` (JSON-LD).
+
+Both need absolute addresses (a relative ``og:image`` or JSON-LD ``url`` is ignored or
+wrong), so they are written only when ``base_url`` gives the site's scheme and host.
+"""
+
+from __future__ import annotations
+
+from posixpath import dirname, splitext
+from typing import Any
+
+from builder.config import Config
+from builder.model import PostMeta
+
+CARD = "social-card.png"  # a post's card beside its page; the site's at the top
+
+
+def cards_on(config: Config) -> bool:
+    return config.cards and bool(config.absolute_base)
+
+
+def card_path(meta: PostMeta) -> str:
+    """Where a post's card is published: ``social-card.png`` beside its page, or for a page
+    that is a file (``notes.html``), ``notes.social-card.png``."""
+    page = meta.output_file
+    if page.endswith("index.html"):
+        folder = dirname(page)
+        return f"{folder}/{CARD}" if folder else f"index.{CARD}"
+    return f"{splitext(page)[0]}.{CARD}"
+
+
+def blog_posting(config: Config, meta: PostMeta, description: str,
+                 card: str | None) -> dict[str, Any] | None:
+    """schema.org's ``BlogPosting`` for a dated post (None for pages and without an absolute
+    ``base_url``): what search engines show of an article."""
+    if not config.absolute_base or not meta.dated:
+        return None
+    url = config.absolute_url(meta.url)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": meta.title,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": meta.date.isoformat(),
+        "dateModified": (meta.updated or meta.date).isoformat(),
+        "inLanguage": config.language,
+        "isPartOf": {"@type": "Blog", "name": config.title, "url": config.absolute_url("")},
+    }
+    if description:
+        data["description"] = description
+    if config.author:
+        data["author"] = {"@type": "Person", "name": config.author}
+    if card:
+        data["image"] = config.absolute_url(card)
+    if meta.tags:
+        data["keywords"] = list(meta.tags)
+    return data

@@ -1,0 +1,156 @@
+"""Link previews and search engines: OpenGraph and Twitter meta, a card image per post drawn
+at build time (cached, same bytes every time), and a post's schema.org BlogPosting."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+from PIL import Image
+
+from tests.conftest import Project
+
+POST = """---
+title: "Separable kernels: blur in $O(k)$ </script><b>"
+description: Why a Gaussian blur costs two passes, not a square.
+tags: [kernels, speed]
+---
+A $k \\times k$ kernel that is an outer product blurs in two passes.
+
+```{python}
+#| label: fig-gauss
+#| fig-cap: A Gaussian kernel.
+import numpy as np
+import matplotlib.pyplot as plt
+x = np.linspace(-3, 3, 61)
+plt.figure(figsize=(4, 3))
+plt.imshow(np.exp(-x[:, None] ** 2 - x[None, :] ** 2), cmap="viridis")
+```
+"""
+PLAIN = "---\ntitle: Plain words\ndate: 2021-05-07\n---\nNo figure here.\n"
+
+
+def meta(page: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, content in re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)">',
+                                    page):
+        found.setdefault(name, []).append(content)
+    return found
+
+
+def blog(project: Project, base_url: str = "https://ex.org/notes/") -> None:
+    project.write("site.toml", f'title = "Kernel notes"\nauthor = "A. Author"\n'
+                  f'base_url = "{base_url}"\n')
+    project.post("2021-05-06-separable.md", POST)
+    project.post("2021-05-07-plain.md", PLAIN)
+
+
+def test_a_post_tells_link_previews_and_search_engines_what_it_is(project: Project) -> None:
+    blog(project)
+    project.build()
+    page = project.page("2021/05/06/separable/index.html")
+    tags = meta(page)
+    url = "https://ex.org/notes/2021/05/06/separable/"
+    assert tags["og:title"] == ["Separable kernels: blur in $O(k)$ &lt;/script&gt;&lt;b&gt;"]
+    assert tags["og:description"] == ["Why a Gaussian blur costs two passes, not a square."]
+    assert tags["og:type"] == ["article"] and tags["og:site_name"] == ["Kernel notes"]
+    assert tags["og:url"] == [url]
+    assert tags["og:image"] == [url + "social-card.png"]
+    assert (tags["og:image:width"], tags["og:image:height"]) == (["1200"], ["630"])
+    assert tags["twitter:card"] == ["summary_large_image"]
+    assert tags["article:published_time"] == ["2021-05-06T00:00:00+00:00"]
+    assert tags["article:tag"] == ["kernels", "speed"]
+
+    [raw] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert "</" not in raw  # a title cannot close the script
+    data = json.loads(raw)
+    assert data["@type"] == "BlogPosting" and data["@context"] == "https://schema.org"
+    assert data["headline"] == "Separable kernels: blur in $O(k)$ </script><b>"
+    assert data["url"] == url and data["mainEntityOfPage"]["@id"] == url
+    assert data["image"] == url + "social-card.png"
+    assert data["author"] == {"@type": "Person", "name": "A. Author"}
+    assert data["datePublished"] == "2021-05-06T00:00:00+00:00"
+    assert data["keywords"] == ["kernels", "speed"]
+
+    home = meta(project.page("index.html"))
+    assert home["og:type"] == ["website"] and home["og:url"] == ["https://ex.org/notes/"]
+    assert home["og:image"] == ["https://ex.org/notes/social-card.png"]
+    assert "ld+json" not in project.page("index.html")
+
+
+def card(project: Project, path: str) -> Image.Image:
+    image = Image.open(io.BytesIO((project.root / "site" / path).read_bytes()))
+    assert image.format == "PNG" and image.size == (1200, 630)
+    assert not image.info.get("Software") and not image.text  # no metadata
+    return image.convert("RGB")
+
+
+def inked(image: Image.Image, box: tuple[int, int, int, int]) -> int:
+    """Pixels of ``box`` that differ from the card's background."""
+    import numpy as np
+
+    part = np.asarray(image.crop(box), dtype=int)
+    return int((np.abs(part - (253, 253, 252)).sum(axis=2) > 30).sum())
+
+
+def test_cards_show_the_title_and_the_first_figure(project: Project) -> None:
+    blog(project)
+    project.build()
+    with_figure = card(project, "2021/05/06/separable/social-card.png")
+    plain = card(project, "2021/05/07/plain/social-card.png")
+    site = card(project, "social-card.png")
+    assert with_figure.getpixel((6, 300)) == (11, 92, 173)  # the theme's accent
+    right = (680, 100, 1150, 530)
+    assert inked(with_figure, right) > 20_000  # the figure, on the right
+    assert inked(plain, right) < 200  # no figure: the title has the width
+    assert inked(plain, (80, 130, 700, 260)) > 2_000  # the title, large
+    assert inked(plain, (80, 520, 600, 600)) > 300  # the date beneath
+    assert plain.tobytes() != site.tobytes()
+
+
+def test_cards_are_drawn_once_and_the_same_every_time(project: Project, tmp_path: Path) -> None:
+    blog(project)
+    project.build(env={"PYTHONHASHSEED": "1"})
+    cache = project.root / ".cache" / "cards"
+    first = {p.name: p.stat().st_ino for p in cache.glob("*.png")}
+    assert len(first) == 3  # two posts and the site
+    project.build(env={"PYTHONHASHSEED": "2"})
+    assert {p.name: p.stat().st_ino for p in cache.glob("*.png")} == first  # not redrawn
+
+    other = Project(tmp_path / "other")
+    blog(other)
+    other.build(env={"PYTHONHASHSEED": "3", "TZ": "Asia/Tokyo"})
+    cards = sorted(p.relative_to(project.root / "site").as_posix()
+                   for p in (project.root / "site").rglob("*social-card.png"))
+    assert len(cards) == 3
+    for path in cards:
+        assert (other.root / "site" / path).read_bytes() == \
+            (project.root / "site" / path).read_bytes(), path
+
+    post = project.root / "posts/2021-05-07-plain.md"
+    post.write_text(post.read_text().replace("Plain words", "Other words"))
+    project.build()
+    now = {p.name for p in cache.glob("*.png")}
+    assert len(now) == 3 and len(now & set(first)) == 2  # one card redrawn, the old one gone
+
+
+def test_without_a_public_address_previews_have_no_addresses(project: Project) -> None:
+    blog(project, base_url="/notes/")
+    project.build()
+    tags = meta(project.page("2021/05/06/separable/index.html"))
+    assert tags["og:title"] and tags["twitter:card"] == ["summary"]
+    assert "og:url" not in tags and "og:image" not in tags
+    assert "ld+json" not in project.page("2021/05/06/separable/index.html")
+    assert not list((project.root / "site").rglob("*social-card.png"))
+    assert not (project.root / ".cache" / "cards").exists()
+
+
+def test_cards_can_be_turned_off(project: Project) -> None:
+    blog(project)
+    project.write("site.toml", 'base_url = "https://ex.org/"\ncards = false\n')
+    project.build()
+    assert not list((project.root / "site").rglob("*social-card.png"))
+    tags = meta(project.page("2021/05/06/separable/index.html"))
+    assert "og:image" not in tags and tags["og:url"]
