@@ -110,11 +110,15 @@ def test_an_unchanged_site_is_not_indexed_again(searched: Project, tmp_path: Pat
     assert "wrote 0 files" in result.stderr
     assert packs[0].stat().st_ino == made  # Pagefind did not run: its pack is the same file
 
+    mirror = cache / "pages" / "2022/05/06/gradients/index.html"
+    copied = mirror.stat().st_ino
     post = project.root / "posts/2022-05-07-other.md"
     post.write_text(post.read_text().replace("Nothing", "Something"))
     project.build()
     assert [p.name for p in cache.glob("*.pack")] != [packs[0].name]  # made anew; old gone
     assert len(list(cache.glob("*.pack"))) == 1
+    assert mirror.stat().st_ino == copied  # the page that did not change is not copied again
+    assert "Something" in (cache / "pages" / "2022/05/07/other/index.html").read_text()
 
     index = project.snapshot()
     pack = next(cache.glob("*.pack"))
@@ -132,3 +136,32 @@ def test_search_can_be_turned_off(tmp_path: Path) -> None:
     assert not (project.root / "site" / "pagefind").exists()
     page = project.page("2022/05/06/gradients/index.html")
     assert "site-search" not in page and "pagefind-searchbox" not in page
+
+
+def test_a_slimmed_page_gives_pagefind_the_same_index(built_flagship: Project,
+                                                      tmp_path: Path) -> None:
+    """Pagefind reads pages less their head, scripts and typeset math (``slim``): the index
+    is the one it makes of the page as published, byte for byte."""
+    import subprocess
+
+    from builder.pages.search import EXCLUDE, pagefind, slim
+
+    site = built_flagship.root / "site"
+    page = next(p for p in site.rglob("index.html") if "cnns" in str(p))
+    text = page.read_text(encoding="utf-8")
+    assert len(slim(text)) < len(text) / 2
+    found = pagefind()
+    assert found is not None
+    made = []
+    for name, html in (("as-published", text), ("slimmed", slim(text))):
+        folder = tmp_path / name
+        (folder / "site" / "post").mkdir(parents=True)
+        (folder / "site" / "post" / "index.html").write_text(html, encoding="utf-8")
+        command = [found[0], "--site", str(folder / "site"), "--output-path",
+                   str(folder / "index"), "--silent"]
+        for selector in EXCLUDE:
+            command += ["--exclude-selectors", selector]
+        subprocess.run(command, check=True, timeout=300)
+        made.append({p.relative_to(folder / "index").as_posix(): p.read_bytes()
+                     for p in sorted((folder / "index").rglob("*")) if p.is_file()})
+    assert made[0] == made[1]
