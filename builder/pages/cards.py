@@ -65,16 +65,16 @@ def make_cards(config: Config, posts: Sequence[SitePost], figures: Sequence[Outp
         known = set(os.listdir(folder))
     except OSError:
         known = set()
-    missing = {key: replace(spec, path=str(folder / f"{key}.png"))
-               for _, key, spec, _ in wanted if f"{key}.png" not in known}
+    missing = {key: replace(spec, path=str(folder / f"{key}.jpg"))
+               for _, key, spec, _ in wanted if f"{key}.jpg" not in known}
     if missing:
         folder.mkdir(parents=True, exist_ok=True)
         _draw(list(missing.values()), jobs, {key: origin for _, key, _, origin in wanted})
-        used = {f"{key}.png" for _, key, _, _ in wanted}
+        used = {f"{key}.jpg" for _, key, _, _ in wanted}
         for name in known - used:  # cards of posts since changed or gone
             with contextlib.suppress(OSError):
                 (folder / name).unlink()
-    outputs = [Output(path, "card:" + key, _reader(folder / f"{key}.png"), origin)
+    outputs = [Output(path, "card:" + key, _reader(folder / f"{key}.jpg"), origin)
                for path, key, _, origin in wanted]
     return Cards(outputs, len(missing))
 

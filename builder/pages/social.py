@@ -13,7 +13,7 @@ from typing import Any
 from builder.config import Config
 from builder.model import PostMeta
 
-CARD = "social-card.png"  # a post's card beside its page; the site's at the top
+CARD = "social-card.jpg"  # a post's card beside its page; the site's at the top
 
 
 def cards_on(config: Config) -> bool:
@@ -21,8 +21,8 @@ def cards_on(config: Config) -> bool:
 
 
 def card_path(meta: PostMeta) -> str:
-    """Where a post's card is published: ``social-card.png`` beside its page, or for a page
-    that is a file (``notes.html``), ``notes.social-card.png``."""
+    """Where a post's card is published: ``social-card.jpg`` beside its page, or for a page
+    that is a file (``notes.html``), ``notes.social-card.jpg``."""
     page = meta.output_file
     if page.endswith("index.html"):
         folder = dirname(page)
