@@ -211,8 +211,8 @@ def test_prose_edit_rewrites_only_what_shows_it(project: Project) -> None:
     assert changed_files(project, project.build) == {
         "2020/01/02/post-1/index.html", "feed.xml", "index.html", "tags/math/index.html",
         "archive/index.html", "2020/01/01/post-0/index.html", "2020/01/03/post-2/index.html",
-        "pagefind/",
-    }  # the neighbours link to it by title
+        "pagefind/", "2020/01/02/post-1/social-card.jpg",
+    }  # the neighbours link to it by title; its card shows the title
 
 
 def test_deleted_post_disappears(project: Project) -> None:
