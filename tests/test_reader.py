@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,12 +33,20 @@ def scrolled_to(page: object, ident: str) -> None:
         "id => Math.abs(document.getElementById(id).getBoundingClientRect().top) < 2", arg=ident)
 
 
-def test_contents_beside_the_text_link_to_their_headings(built_flagship: Project) -> None:
-    with serve_folder(built_flagship.root / "site") as base, \
+@contextlib.contextmanager
+def flagship_contents(project: Project, viewport: dict
+                      ) -> Iterator[tuple[object, object, list, list]]:
+    """The flagship post in a window of this size: (page, its contents list, console
+    errors, failed requests)."""
+    with serve_folder(project.root / "site") as base, \
             browser_page() as (page, errors, failed, _):
-        page.set_viewport_size(WIDE)
-        page.goto(base + flagship_path(built_flagship))
-        toc = page.locator("nav.toc")
+        page.set_viewport_size(viewport)
+        page.goto(base + flagship_path(project))
+        yield page, page.locator("nav.toc"), errors, failed
+
+
+def test_contents_beside_the_text_link_to_their_headings(built_flagship: Project) -> None:
+    with flagship_contents(built_flagship, WIDE) as (page, toc, errors, failed):
         assert toc.locator("details").evaluate("d => d.open")  # open beside the text
         entries = toc.locator("a").all_inner_texts()
         assert entries[:3] == ["Convolutions", "A concrete example", "2D discrete convolutions"]
@@ -59,18 +68,14 @@ def test_contents_beside_the_text_link_to_their_headings(built_flagship: Project
 
 
 def test_contents_are_folded_above_the_text_on_a_phone(built_flagship: Project) -> None:
-    with serve_folder(built_flagship.root / "site") as base, \
-            browser_page() as (page, errors, _, _):
-        page.set_viewport_size(PHONE)
-        page.goto(base + flagship_path(built_flagship))
-        toc = page.locator("nav.toc")
+    with flagship_contents(built_flagship, PHONE) as (page, toc, errors, failed):
         assert not toc.locator("details").evaluate("d => d.open")
         assert toc.bounding_box()["y"] < page.locator(".post-body").bounding_box()["y"]
         toc.locator("summary").click()
         link = toc.locator("a", has_text="A concrete example")
         link.click()
         scrolled_to(page, link.get_attribute("href")[1:])
-        assert errors == []
+        assert errors == [] and failed == []
 
 
 PICTURE_POST = """---
