@@ -48,34 +48,35 @@ def make_cards(config: Config, posts: Sequence[SitePost], figures: Sequence[Outp
     versions = [sys.version, *(installed_version(name) for name in _LIBRARIES)]
     code = file_digest(_DRAWING)
     images = {output.path: output for output in figures}
-    wanted: list[tuple[str, str, CardSpec, str]] = []  # (site path, key, spec, origin)
+    # (site path, key, spec, the first figure's output, origin)
+    wanted: list[tuple[str, str, CardSpec, Output | None, str]] = []
     host = urlsplit(config.base_url).netloc
     site = CardSpec("", config.title, host, config.description, ())
-    wanted.append((CARD, _key(site, None, code, versions), site, "the site's card"))
+    wanted.append((CARD, _key(site, None, code, versions), site, None, "the site's card"))
     for post in posts:
         meta = post.meta
-        image, image_digest = _first_figure(post, images)
+        figure, figure_digest = _first_figure(post, images)
         spec = CardSpec("", meta.title, config.title,
-                        meta.date.strftime("%B %-d, %Y") if meta.dated else "", meta.tags,
-                        image)
-        wanted.append((card_path(meta), _key(spec, image_digest, code, versions), spec,
-                       meta.source))
+                        meta.date.strftime("%B %-d, %Y") if meta.dated else "", meta.tags)
+        wanted.append((card_path(meta), _key(spec, figure_digest, code, versions), spec,
+                       figure, meta.source))
     folder = config.root / ".cache" / "cards"
     try:
         known = set(os.listdir(folder))
     except OSError:
         known = set()
-    missing = {key: replace(spec, path=str(folder / f"{key}.jpg"))
-               for _, key, spec, _ in wanted if f"{key}.jpg" not in known}
+    missing = {key: replace(spec, path=str(folder / f"{key}.jpg"),  # figures read if drawn
+                            image=figure.produce() if figure else None)
+               for _, key, spec, figure, _ in wanted if f"{key}.jpg" not in known}
     if missing:
         folder.mkdir(parents=True, exist_ok=True)
-        _draw(list(missing.values()), jobs, {key: origin for _, key, _, origin in wanted})
-        used = {f"{key}.jpg" for _, key, _, _ in wanted}
+        _draw(list(missing.values()), jobs, {key: origin for _, key, _, _, origin in wanted})
+        used = {f"{key}.jpg" for _, key, *_ in wanted}
         for name in known - used:  # cards of posts since changed or gone
             with contextlib.suppress(OSError):
                 (folder / name).unlink()
     outputs = [Output(path, "card:" + key, _reader(folder / f"{key}.jpg"), origin)
-               for path, key, _, origin in wanted]
+               for path, key, _, _, origin in wanted]
     return Cards(outputs, len(missing))
 
 
@@ -84,8 +85,9 @@ def _key(spec: CardSpec, image: str | None, code: str | None, versions: list) ->
     return digest(repr((CARDS_VERSION, code, versions, shown)).encode())
 
 
-def _first_figure(post: SitePost, images: dict[str, Output]) -> tuple[bytes | None, str | None]:
-    """The bytes and digest of the post's first raster figure (an animation's first frame
+def _first_figure(post: SitePost, images: dict[str, Output]
+                  ) -> tuple[Output | None, str | None]:
+    """The output and digest of the post's first raster figure (an animation's first frame
     is drawn), if it has one."""
     folder = str(PurePosixPath(post.meta.output_file).parent)
     folder = "" if folder == "." else folder + "/"
@@ -93,7 +95,7 @@ def _first_figure(post: SitePost, images: dict[str, Output]) -> tuple[bytes | No
         for image in result.images:
             output = images.get(folder + image.file)
             if image.figure and output and image.file.lower().endswith(_RASTERS):
-                return output.produce(), image.digest
+                return output, image.digest
     return None, None
 
 

@@ -123,8 +123,9 @@ class SearchIndex:
         changed, so an edit costs one page's copy besides Pagefind's own run."""
         mirror = self.folder / "pages"
         self._update_mirror(mirror, locate)
+        for stale in self.folder.glob("tmp-*"):  # a killed build's (one build at a time)
+            shutil.rmtree(stale, ignore_errors=True)
         scratch = self.folder / f"tmp-{os.getpid()}"
-        shutil.rmtree(scratch, ignore_errors=True)
         try:
             self._run(mirror, scratch)
             names = sorted(p.relative_to(scratch).as_posix() for p in scratch.rglob("*")
