@@ -15,18 +15,13 @@ layout shift <= 0.02.
 from __future__ import annotations
 
 import argparse
-import functools
-import gzip
-import http.server
 import shutil
 import statistics
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from benchmarks.gzip_server import serve
 from benchmarks.measure import precompile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,7 +32,8 @@ MODES = {"client (before)": 'mathjax = "client"\n', "build, chtml": "",
 
 # Run first on the page: math is final when every math element holds a typeset formula whose
 # stylesheet applies (the hidden MathML is positioned away) and, after a layout, no font is
-# still loading; layout shifts are summed as Chrome's CLS sums them.
+# still loading, at the first frame painted after that; layout shifts are summed as Chrome's
+# CLS sums them.
 PROBE = """
 window.__math = {final: null, shift: 0};
 new PerformanceObserver((list) => {
@@ -56,8 +52,14 @@ new PerformanceObserver((list) => {
   }
   void document.body.offsetHeight;  // one layout: it starts the loads of the fonts it needs
   (function fonts() {
-    if (document.fonts.status === 'loaded') window.__math.final = performance.now();
-    else document.fonts.ready.then(fonts);
+    if (document.fonts.status !== 'loaded') {
+      document.fonts.ready.then(fonts);
+      return;
+    }
+    // final when a frame shows it: after the next animation frame has been painted
+    requestAnimationFrame(() => setTimeout(() => {
+      window.__math.final = performance.now();
+    }));
   })();
 })();
 """
@@ -110,45 +112,6 @@ def build(mode: str, config: str) -> Path:
     return root / "site"
 
 
-class _Gzipping(http.server.SimpleHTTPRequestHandler):
-    """A static host: text gzipped on the fly (as GitHub Pages, Netlify, … do), HTTP/1.1."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def send_head(self):  # type: ignore[no-untyped-def]
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        text = path.suffix in (".html", ".css", ".js", ".svg", ".xml", ".json")
-        if not text or "gzip" not in self.headers.get("Accept-Encoding", "") \
-                or not path.is_file():
-            return super().send_head()
-        body = gzip.compress(path.read_bytes(), 6)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        import io
-
-        return io.BytesIO(body)
-
-
-@contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Gzipping, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def visit(url: str) -> tuple[float, float, int]:
     """Open ``url`` cold on a throttled phone; (seconds to math final, layout shift, bytes)."""
     from playwright.sync_api import sync_playwright
@@ -194,7 +157,7 @@ def main() -> None:
         print(f"{post}:")
         before = None
         for mode, site in sites.items():
-            with serve(site) as base:
+            with serve(site, keep_alive=True) as base:
                 runs = [visit(f"{base}/{path}") for _ in range(args.repeat)]
             final = statistics.median(r[0] for r in runs)
             shift = statistics.median(r[1] for r in runs)

@@ -135,7 +135,8 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
 
         math = typeset_math(config, [MathSource(p.key, p.meta, p.has_math, p.figures, p.html)
                                      for p in site_posts],
-                            _math_cache(config, options), options.jobs)
+                            _math_cache(config, options), options.jobs,
+                            whole=options.session is not None)
         report.math_typeset = math.typeset
         warn_all(math.warnings)
         site_posts = [replace(p, typeset=math.typesetters.get(p.meta.source, str))
@@ -146,7 +147,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         clock.lap("cards")
 
         need_math = any(p.has_math for p in site_posts)
-        assets, versions = asset_outputs(static_files(config, need_math, math.stylesheet),
+        assets, versions = asset_outputs(static_files(config, need_math, math.files),
                                          options.session.assets if options.session else None)
         search = searchable(config) and bool(site_posts)
         warn_all(search_warning(config))

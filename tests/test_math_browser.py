@@ -4,6 +4,7 @@ there at first paint, and drawn as the browser's own MathJax draws it."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from builder.math.fonts import SOURCE, mathjax_root
 from tests.browser import CHROMIUM, browser_page, serve_folder
 from tests.conftest import REPO, Project
+from tests.test_math_fonts import ZOO
 
 ARTIFACTS = REPO / "test-artifacts"
 # Animated figures differ frame by frame; the header's tools and the copy buttons are shown
@@ -88,3 +91,32 @@ def test_flagship_math_is_final_without_javascript_and_looks_as_in_the_browser(
             assert _differing(a, b) < 0.02, index
     assert our_page.size == their_page.size  # the same layout: nothing moves
     assert _differing(our_page, their_page) < 0.0005
+
+
+def test_every_kind_of_glyph_draws_from_the_sites_fonts_as_from_mathjaxs_own(
+        project: Project) -> None:
+    """The fonts cut down to the site's glyphs draw a post using every kind of glyph pixel
+    for pixel as MathJax's whole fonts do, and as the browser's MathJax does."""
+    project.post("2020-01-01-glyphs.md", ZOO)
+    project.build()
+    built, whole = project.root / "built", project.root / "whole"
+    shutil.copytree(project.root / "site", built)
+    shutil.copytree(project.root / "site", whole)  # the same pages with MathJax's own fonts
+    for font in (whole / "static/mathjax/fonts").iterdir():
+        font.write_bytes((mathjax_root() / SOURCE / font.name).read_bytes())
+    css = whole / "static/mathjax/chtml.css"
+    css.write_text(re.sub(r"; unicode-range: [^}]*", "", css.read_text()))
+    project.write("site.toml", 'mathjax = "client"\n')
+    project.build()
+    path = "/2020/01/01/glyphs/"
+    ours, our_page = _shoot(built, path, javascript=False)
+    full, full_page = _shoot(whole, path, javascript=False)
+    theirs, _ = _shoot(project.root / "site", path, javascript=True)
+    assert len(ours) == len(full) == len(theirs) == 15
+    for index, (a, b) in enumerate(zip(ours, full, strict=True)):
+        assert a.size == b.size and _differing(a, b) == 0, index
+    assert _differing(our_page, full_page) == 0
+    for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        assert abs(a.width - b.width) <= 1 and abs(a.height - b.height) <= 1, index
+        if a.size == b.size:
+            assert _differing(a, b) < 0.002, index

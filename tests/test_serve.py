@@ -269,3 +269,63 @@ def test_event_storm_ends_on_the_last_save(server: Server, project: Project) -> 
             (post.parent / "4913").unlink()
         page.wait_for_function("document.body.innerText.includes('Storm 299')", timeout=30000)
     assert not (project.root / ".cache/preview/2020/01/01/4913").exists()
+
+
+MATH = """---
+title: Sums
+---
+""" + "\n\n".join(f"Filler paragraph {i}. " * 20 for i in range(30)) + """
+
+Intro {n}, with $x_1 + x_2$ inline.
+
+\\begin{{equation}}\\label{{eq:first}}
+a = b
+\\end{{equation}}
+{extra}
+As \\eqref{{eq:first}} and \\eqref{{eq:last}} say.
+
+\\begin{{equation}}\\label{{eq:last}}
+c = d
+\\end{{equation}}
+"""
+# Equation numbers and references in page order, as a screen reader reads them (the
+# typeset glyphs are drawn by CSS, so the hidden MathML holds the only text).
+NUMBERS = "[...document.querySelectorAll('mjx-assistive-mml mtext')]" \
+    ".map(e => e.textContent).filter(t => /^\\(\\d\\)$/.test(t))"
+
+
+@browser
+def test_math_arrives_typeset_and_numbered_in_place(project: Project) -> None:
+    """The preview typesets math when it builds: a prose edit and a new numbered equation
+    with a glyph no formula used before both patch the open page (no reload, scroll kept),
+    every number and reference as in the built site, no MathJax in the browser."""
+    post = project.post("2020-01-01-sums.md", MATH.format(n=1, extra=""))
+    server = Server(project)
+    try:
+        with browser_page() as (page, errors, failed, blocked):
+            page.goto(server.url + "/2020/01/01/sums/")
+            assert page.evaluate("!window.MathJax")
+            assert page.locator("mjx-container").count() == 5
+            assert page.evaluate(NUMBERS) == ["(1)", "(1)", "(2)", "(2)"]
+            page.evaluate("window.marker = 'kept'; window.scrollTo(0, 900)")
+
+            post.write_text(MATH.format(n=2, extra=""))
+            page.wait_for_function("document.body.innerText.includes('Intro 2')")
+            assert page.evaluate("[window.marker, window.scrollY]") == ["kept", 900]
+            assert page.locator("mjx-container").count() == 5
+            assert page.evaluate(NUMBERS) == ["(1)", "(1)", "(2)", "(2)"]
+
+            extra = "\n\\begin{equation}\\mathfrak{g} = \\mathbb{Z}\\end{equation}\n"
+            post.write_text(MATH.format(n=2, extra=extra))
+            page.wait_for_function("document.querySelectorAll('mjx-container').length === 6")
+            assert page.evaluate("[window.marker, window.scrollY]") == ["kept", 900]
+            # the new equation is (2): the last one is (3), and so is its reference
+            assert page.evaluate(NUMBERS) == ["(1)", "(2)", "(1)", "(3)", "(3)"]
+            page.evaluate("document.fonts.ready.then(() => 1)")
+            assert page.evaluate("[...document.fonts].filter(f => f.status === 'loaded')"
+                                 ".map(f => f.family).includes('MJXTEX-FR')")  # Fraktur
+            assert "\\(" not in page.inner_text("main") and "\\begin" not in page.inner_text(
+                "main")
+            assert not failed and not errors and not blocked
+    finally:
+        server.stop()

@@ -23,7 +23,7 @@ from builder.errors import BuildWarning
 from builder.fsutil import atomic_write, digest
 from builder.math.engine import Problem, Typeset
 
-_FORMAT = 1
+_FORMAT = 2  # 2: rows name each glyph with its font class (html.css_tokens)
 _MEMORY = 256  # entries kept in memory (a preview server's; a build reads each once or twice)
 
 

@@ -78,14 +78,18 @@ def find_run(elements: Sequence[tuple[str, str]], part: Sequence[tuple[str, str]
 
 _TAG = re.compile(r"<(mjx-[A-Za-z-]+)")
 _CLASS = re.compile(r'<mjx-[^>]* class="([^"]*)"')
+_GLYPH = re.compile(r'<mjx-c class="(mjx-c[0-9A-F]+)(?: (TEX-[A-Z0-9]+))?"')
 
 
 def css_tokens(typeset: Sequence[str]) -> set[str]:
     """The element names and class names typeset math uses: what decides which of MathJax's
-    CSS rules a site needs (see ``css.site_stylesheet``)."""
+    CSS rules a site needs (see ``css.site_stylesheet``). A glyph also counts with its font
+    class, ``mjx-c28.TEX-S4`` (or ``mjx-c28.`` without one): the rule drawing a character in
+    one font is of no use to a site that draws it only in another."""
     tokens: set[str] = set()
     for html in typeset:
         tokens.update(name.lower() for name in _TAG.findall(html))
         for classes in _CLASS.findall(html):
             tokens.update(classes.split())
+        tokens.update(f"{char}.{font}" for char, font in _GLYPH.findall(html))
     return tokens

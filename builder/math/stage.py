@@ -24,8 +24,9 @@ from builder.config import Config
 from builder.errors import BuildWarning
 from builder.fsutil import digest
 from builder.math.cache import MathCache, Row
-from builder.math.css import FontPreloads, no_preloads, site_stylesheet
+from builder.math.css import site_stylesheet
 from builder.math.engine import Typeset, bundle_digest
+from builder.math.fonts import SOURCE, FontPreloads, no_preloads, sources_digest, subset_stylesheet
 from builder.math.html import MathElement, find_math, find_run, splice
 from builder.math.lines import formula_lines
 from builder.math.typesetter import Summary, run_engine, summarize
@@ -35,7 +36,6 @@ from builder.model import FigureResult, PostMeta
 # the browser scales math by it (matchFontHeight), so fixing it here gives the same sizes.
 THEME_EX_HEIGHT = 0.4592
 STYLESHEET = {"chtml": "static/mathjax/chtml.css", "svg": "static/mathjax/svg.css"}
-FONTS = "output/chtml/fonts/woff-v2"  # relative to the stylesheet, so any base_url works
 
 @dataclass(frozen=True)
 class MathSource:
@@ -56,11 +56,11 @@ class MathSource:
 @dataclass
 class MathResult:
     """What the pages need: per post, a function putting its typeset math into its HTML
-    (the page's or its excerpt's); the warnings; the site's math stylesheet."""
+    (the page's or its excerpt's); the warnings; the site's math stylesheet and fonts."""
 
     typesetters: dict[str, Callable[[str], str]] = field(default_factory=dict)
     warnings: list[BuildWarning] = field(default_factory=list)
-    stylesheet: Path | None = None
+    files: dict[str, Path] = field(default_factory=dict)  # site path -> file to publish
     fonts: Callable[[str], list[str]] = no_preloads  # the fonts a page's math needs
     fingerprint: str = ""
     typeset: int = 0  # posts whose math was typeset afresh
@@ -69,11 +69,14 @@ class MathResult:
 def math_options(config: Config) -> dict[str, Any]:
     """What shapes MathJax's output: part of every key."""
     return {"output": config.math.output, "ex": round(THEME_EX_HEIGHT * config.math.scale, 6),
-            "fontURL": FONTS, "macros": config.math.macros_option()}
+            "fontURL": SOURCE, "macros": config.math.macros_option()}
 
 
 def typeset_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
-                 jobs: int) -> MathResult:
+                 jobs: int, whole: bool = False) -> MathResult:
+    """``whole``: publish MathJax's whole stylesheet and fonts, not the site's cut of them
+    (the preview: a formula with a new glyph then patches the open page like a prose edit,
+    instead of changing the stylesheet and reloading it)."""
     if not config.math_at_build:
         return MathResult()
     options = math_options(config)
@@ -101,7 +104,7 @@ def typeset_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
         if row.key:
             rows[meta.source] = row
     documents = [(key, [e.key for e in waiting[0][2]]) for key, waiting in todo.items()]
-    used = frozenset().union(*(row.tokens for row in rows.values()))
+    used = None if whole else frozenset().union(*(row.tokens for row in rows.values()))
     name = _stylesheet_name(options, used)
     summaries, rules = run_engine(options, documents, cache, jobs,
                                   want_rules=bool(todo) or (bool(rows) and
@@ -120,13 +123,30 @@ def typeset_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
             result.warnings += row.warnings
             result.typesetters[post.meta.source] = _typesetter(options, cache, row.key)
     if rows:
-        used = frozenset().union(*(row.tokens for row in rows.values()))
-        name = _stylesheet_name(options, used)
-        known = cache.known_stylesheet(name)
-        result.stylesheet = known or cache.stylesheet(name, site_stylesheet(rules or [], used))
-        folder = STYLESHEET[options["output"]].rsplit("/", 1)[0] + "/"
-        result.fonts = FontPreloads(result.stylesheet.read_text(encoding="utf-8"), folder)
+        used = None if whole else frozenset().union(*(row.tokens for row in rows.values()))
+        _publish(result, options, cache, _stylesheet_name(options, used), rules, used)
     return result
+
+
+def _publish(result: MathResult, options: dict[str, Any], cache: MathCache, name: str,
+             rules: list[tuple[str, str]] | None, used: frozenset[str] | None) -> None:
+    """The site's math stylesheet, and for CHTML its fonts cut down to the site's glyphs
+    (made once per set of glyphs; their bytes checked on every build). ``used`` None: all
+    of MathJax's rules and whole fonts."""
+    stylesheet = STYLESHEET[options["output"]]
+    known = cache.known_stylesheet(name)
+    css = known.read_text(encoding="utf-8") if known else site_stylesheet(rules or [], used)
+    fonts: dict[str, Path] = {}
+    if options["output"] == "chtml":
+        made, fonts = subset_stylesheet(css, cache.folder, whole=used is None)
+        if made != css or known is None:
+            known = cache.stylesheet(name, made)
+        css = made
+    elif known is None:
+        known = cache.stylesheet(name, css)
+    folder = stylesheet.rsplit("/", 1)[0] + "/"
+    result.files = {stylesheet: known} | {folder + path: file for path, file in fonts.items()}
+    result.fonts = FontPreloads(css, folder)
 
 
 def _row(config: Config, meta: PostMeta, key: str, elements: list[MathElement],
@@ -200,8 +220,9 @@ def _again(options: dict[str, Any], cache: MathCache, key: str, keys: list[tuple
     return typeset
 
 
-def _stylesheet_name(options: dict[str, Any], used: frozenset[str]) -> str:
+def _stylesheet_name(options: dict[str, Any], used: frozenset[str] | None) -> str:
     """A key over what the site's math stylesheet is made from: MathJax's rules for these
-    options and the tokens the site's math uses."""
-    return digest(json.dumps([options["output"], options["fontURL"], bundle_digest(),
-                              sorted(used)]).encode())
+    options, its fonts, and the tokens the site's math uses (None: all)."""
+    fonts = sources_digest() if options["output"] == "chtml" else ""
+    return digest(json.dumps([options["output"], options["fontURL"], bundle_digest(), fonts,
+                              None if used is None else sorted(used)]).encode())

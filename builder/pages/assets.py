@@ -2,7 +2,7 @@
 
 MathJax comes from the ``django-static-mathjax`` package (MathJax 3.2.2's files; Django itself
 is not needed), so pages typeset offline and no build or test ever reaches a CDN. Math
-typeset at build time takes only its fonts from there.
+typeset at build time publishes only what the math stage made (its stylesheet and fonts).
 """
 
 from __future__ import annotations
@@ -27,15 +27,6 @@ _MATHJAX_PARTS = (
 )
 
 
-def mathjax_root() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("mathjax")
-    if spec is None or not spec.submodule_search_locations:
-        raise BuildError("MathJax is not installed (pip install django-static-mathjax)")
-    return Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax" / "es5"
-
-
 def _files_under(folder: Path) -> Iterator[Path]:
     if folder.is_file():
         yield folder
@@ -44,19 +35,16 @@ def _files_under(folder: Path) -> Iterator[Path]:
 
 
 def static_files(config: Config, need_mathjax: bool,
-                 math_stylesheet: Path | None = None) -> dict[str, Path]:
+                 math_files: dict[str, Path] | None = None) -> dict[str, Path]:
     """Site path -> source file. A project's ``static/`` file replaces the theme's namesake.
 
-    Math typeset at build time needs the site's math stylesheet (made by the math stage)
-    and, for CHTML output, MathJax's fonts; math typeset in the browser needs MathJax."""
-    files: dict[str, Path] = {}
+    Math typeset at build time needs what the math stage made (the site's math stylesheet
+    and, for CHTML output, its fonts); math typeset in the browser needs MathJax."""
+    files: dict[str, Path] = dict(math_files or {})
     parts = _MATHJAX_PARTS if need_mathjax and config.mathjax in ("client", "local") else ()
-    if math_stylesheet is not None:
-        from builder.math.stage import FONTS, STYLESHEET
-
-        files[STYLESHEET[config.math.output]] = math_stylesheet
-        parts = (FONTS,) if config.math.output == "chtml" else ()
     if parts:
+        from builder.math.fonts import mathjax_root
+
         root = mathjax_root()
         for part in parts:
             for path in _files_under(root / part):
