@@ -120,3 +120,25 @@ def test_every_kind_of_glyph_draws_from_the_sites_fonts_as_from_mathjaxs_own(
         assert abs(a.width - b.width) <= 1 and abs(a.height - b.height) <= 1, index
         if a.size == b.size:
             assert _differing(a, b) < 0.002, index
+
+
+def test_a_formula_mathjax_rejects_is_shown_as_written(project: Project) -> None:
+    """A formula MathJax rejects is a warning naming its line, and the reader sees its TeX as
+    the author wrote it (escaped: its "<" is text), marked in the error colour, no blank."""
+    project.post("2020-01-01-bad.md", "---\ntitle: Bad\n---\nFine $x$.\n\n"
+                 "Double $x^^2 < y$ here.\n")
+    result = project.build()
+    assert ("posts/2020-01-01-bad.md:6: warning: MathJax cannot typeset \\(x^^2 < y\\): "
+            "Missing open brace for superscript; the page shows its TeX") in result.stderr
+    with serve_folder(project.root / "site") as base, \
+            browser_page(javascript=False) as (page, errors, failed, _):
+        page.goto(base + "/2020/01/01/bad/")
+        shown = page.locator(".math-error")
+        assert shown.count() == 1 and shown.is_visible()
+        assert shown.inner_text() == "\\(x^^2 < y\\)"
+        assert shown.get_attribute("title") == "MathJax: Missing open brace for superscript"
+        colours = page.evaluate("""[getComputedStyle(document.querySelector('.math-error')).color,
+                                    getComputedStyle(document.querySelector('p')).color]""")
+        assert colours[0] != colours[1]
+        assert page.locator("mjx-container").count() == 1  # the good formula, typeset
+        assert not errors and not failed
