@@ -1,5 +1,6 @@
 """Math on a slow phone connection: how long a reader waits for typeset formulas, and how
-much the page jumps when they arrive (client-side MathJax, `mathjax = "local"`).
+much the page jumps when they arrive (client-side MathJax, `mathjax = "client"`; math
+typeset when the site is built, the default, is measured by benchmarks/math_reader.py).
 
     python -m benchmarks.math_loading [--runs 5]
 
@@ -43,12 +44,15 @@ new PerformanceObserver(list => { for (const e of list.getEntries())
 MARK = "/* math-while-loading */"  # where the theme's CSS for untypeset math starts and ends
 
 
-def build_flagship(work: Path, *options: str) -> Path:
-    """The repository's posts and figures built afresh in ``work``; the site's folder."""
+def build_flagship(work: Path, *options: str, config: str = "") -> Path:
+    """The repository's posts and figures built afresh in ``work`` (with ``config`` as its
+    site.toml); the site's folder."""
     shutil.rmtree(work, ignore_errors=True)
     for name in ("posts", "figures"):
         shutil.copytree(REPO / name, work / name)
     shutil.copy(REPO / "figures.lock", work / "figures.lock")
+    if config:
+        (work / "site.toml").write_text(config, encoding="utf-8")
     subprocess.run([sys.executable, "-m", "builder", "build", "--quiet", "--root", str(work),
                     *options], check=True)
     return work / "site"
@@ -101,7 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    site = build_flagship(WORK)
+    site = build_flagship(WORK, config='mathjax = "client"\n')  # the browser typesets
     page = "/" + next(site.rglob("cnns*/index.html")).parent.relative_to(site).as_posix() + "/"
     print(f"flagship post, throttled ({NETWORK['latency']} ms, 1.6 Mbit/s, CPU x{CPU_SLOWDOWN}),"
           f" median of {args.runs} runs; the machine may be shared, read the ratios")
