@@ -10,12 +10,14 @@ list of fonts for a glyph (stretchy delimiters have four) skips the fonts withou
 of downloading them to find out, and fonts the site's math never uses are left out.
 
 A font keeps a character wherever a rule could draw it with that font, so a glyph always
-comes from the font it came from before: rules naming a font class (``.TEX-I``) from that
-font; the parts of stretchy delimiters from every font of their list; rules without a class
-from the main font and from every font the same character is drawn with elsewhere.
+comes from the font it came from before: a glyph's rule naming a font class (``.TEX-I``) from
+that font, one without from the main font; the parts of stretchy delimiters from every font
+of their fallback list; other rules (``.mjx-stretched mjx-c.mjx-c2212``) from the main font
+and every font the same character is drawn with elsewhere. MathJax's zero-width font, first
+in every list, is kept whole.
 
 Subsets are kept in ``.cache/math/fonts/`` by what they are made of (the font's bytes and the
-characters), under a name that also carries a digest of their own bytes: a damaged file is
+characters), each with a note of its own bytes' digest and its characters: a damaged file is
 made again, never published. The stylesheet refers to each by a version in its URL, so a
 reader's browser never reuses a subset cached for another set of glyphs.
 """
