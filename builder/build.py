@@ -32,7 +32,7 @@ from builder.markdown.stage import ParseCache, ParseWorkers, parse_posts, read_s
 from builder.math.cache import MathCache
 from builder.math.stage import MathSource, typeset_math
 from builder.model import FigureResult, ParsedBody, PostMeta
-from builder.pages.assets import asset_outputs, static_files
+from builder.pages.assets import asset_outputs, bundle_outputs, static_files
 from builder.pages.cards import make_cards
 from builder.pages.plan import PAGES_VERSION, SitePost, build_pages
 from builder.pages.render import Renderer, available_layouts, templates_digest
@@ -167,9 +167,12 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         if session:
             session.writer = writer
         outputs += cards.outputs
-        taken = {output.path for output in outputs + figures.outputs}
+        written = {output.path for output in figures.outputs if output.key.startswith("file:")}
+        bundles = bundle_outputs(config, [meta for _, meta, _ in chosen], written,
+                                 session.assets if session else None, lambda w: warn_all([w]))
+        taken = {output.path for output in outputs + figures.outputs + bundles}
         assets = drop_shadowed_files(assets, taken, lambda w: warn_all([w]))
-        report.write = writer.write(outputs + figures.outputs + assets, options.jobs,
+        report.write = writer.write(outputs + figures.outputs + bundles + assets, options.jobs,
                                     lambda w: warn_all([w]), index and index.derived)
         clock.lap("write")
         warn_all(url_warnings(config))  # said once the site is written without them

@@ -102,6 +102,17 @@ def built_flagship(tmp_path_factory: pytest.TempPathFactory) -> Project:
     return project
 
 
+@pytest.fixture(scope="session")
+def quarto_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """``tests/quarto``, Quarto-style posts written for the tests, built once; what the
+    build printed is its ``stderr``."""
+    root = tmp_path_factory.mktemp("quarto") / "blog"
+    shutil.copytree(REPO / "tests" / "quarto", root)
+    project = Project(root)
+    project.stderr = project.build().stderr  # type: ignore[attr-defined]
+    return project
+
+
 def copy_flagship(root: Path) -> Project:
     for name in ("posts", "figures"):
         if (REPO / name).is_dir():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +19,9 @@ from tests.conftest import Project, typeset
 FIXTURE = Path(__file__).parent / "quarto"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    root = tmp_path_factory.mktemp("quarto") / "blog"
-    shutil.copytree(FIXTURE, root)
-    project = Project(root)
-    project.stderr = project.build().stderr  # type: ignore[attr-defined]
-    return project
+@pytest.fixture
+def site(quarto_site: Project) -> Project:
+    return quarto_site
 
 
 def page(site: Project, day: str, slug: str) -> str:

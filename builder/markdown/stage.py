@@ -54,8 +54,8 @@ def parse_key(source: SourceFile, config: Config, layouts: frozenset[str],
               site: str = "") -> str:
     """``site``: what the post's Liquid reads of the rest of a Jekyll site (its digest)."""
     parts = (parser_fingerprint(), source.path, source.digest, config.permalink,
-             config.timezone, repr(config.markdown), ",".join(sorted(layouts)), site,
-             repr(sorted(config.figure_defaults.items())))
+             config.posts_dir, config.timezone, repr(config.markdown),
+             ",".join(sorted(layouts)), site, repr(sorted(config.figure_defaults.items())))
     if config.jekyll is not None:
         from builder.sources.jekyll_posts import jekyll_key
 

@@ -1,4 +1,5 @@
-"""Static files of the site: the theme's, the project's overrides, and self-hosted MathJax.
+"""Static files of the site: the theme's, the project's overrides, self-hosted MathJax, and
+the files of posts that are folders.
 
 MathJax comes from the ``django-static-mathjax`` package (MathJax 3.2.2's files; Django itself
 is not needed), so pages typeset offline and no build or test ever reaches a CDN. Math
@@ -7,13 +8,17 @@ typeset at build time publishes only what the math stage made (its stylesheet an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import posixpath
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from builder.config import Config
-from builder.errors import BuildError
+from builder.errors import BuildError, Warn
 from builder.fsutil import Stamp, digest, stat_stamp
+from builder.model import PostMeta
 from builder.pages.render import THEME
+from builder.sources.bundles import bundle_files, post_folder
 from builder.write import Output
 
 # What of MathJax's 24 MB a page can ask for: the TeX-to-HTML bundle, its fonts, the TeX
@@ -94,3 +99,25 @@ def asset_outputs(
         versions[site_path] = hashed
         outputs.append(Output(site_path, "asset:" + hashed, lambda data=data: data))
     return outputs, versions
+
+
+def bundle_outputs(config: Config, metas: Iterable[PostMeta], written: set[str],
+                   memo: dict[Path, tuple[Stamp, str]] | None, warn: Warn) -> list[Output]:
+    """The files of posts that are folders (``sources/bundles.py``), beside their pages.
+    A file one of the post's blocks wrote at the same path is the newer one and wins, as it
+    would on disk; any other clash (a figure's name) is an error naming both."""
+    if config.jekyll is not None:
+        return []
+    files: dict[str, Path] = {}
+    origins: dict[str, str] = {}
+    for meta in metas:
+        folder = post_folder(meta.source, config.posts_dir)
+        if folder is None:
+            continue
+        page_folder = posixpath.dirname(meta.output_file)
+        for rel, path in bundle_files(config.root, folder, warn).items():
+            site = posixpath.join(page_folder, rel)
+            if site not in written:
+                files[site], origins[site] = path, f"{folder}/{rel}"
+    made, _ = asset_outputs(files, memo)
+    return [replace(output, origin=origins[output.path]) for output in made]

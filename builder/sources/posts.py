@@ -1,7 +1,9 @@
 """Find the posts and turn each file's front matter and name into a validated ``PostMeta``.
 
 Jekyll posts work as they are (``layout``, ``title``, ``use_math``, the ``YYYY-MM-DD-slug.md``
-file name); every field is checked here so later stages can trust it.
+file name), and so do Quarto's (``.qmd``, a post that is a folder with ``index.qmd``: see
+``bundles.py``; dates as Quarto reads them: ``dates.py``); every field is checked here so
+later stages can trust it.
 """
 
 from __future__ import annotations
@@ -21,15 +23,13 @@ from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise
 from builder.figures.defaults import post_defaults
 from builder.fsutil import digest
 from builder.model import PostMeta
+from builder.sources.bundles import POST_SUFFIXES, post_index, post_name, skipped_name
+from builder.sources.dates import FORMS, MOVING, read_date
 from builder.sources.contents_option import toc_depth
 from builder.sources.frontmatter import split_front_matter
 
-POST_SUFFIXES = (".md", ".markdown")
 _NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>.+)$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_JEKYLL_DATE = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?$"
-)
 
 
 @dataclass(frozen=True)
@@ -68,20 +68,24 @@ def find_posts(config: Config) -> list[Path]:
             f"no '{config.posts_dir}/' folder here", config.root.name or str(config.root),
             hint=f"run 'build-site new \"My first post\"' to create {config.posts_dir}/",
         )
-    return [Path(path) for path in sorted(_walk(str(folder), config.root))]
+    return [Path(path) for path in sorted(_walk(str(folder), config.root, top=True))]
 
 
-def _walk(folder: str, root: Path) -> Iterator[str]:
+def _walk(folder: str, root: Path, top: bool = False) -> Iterator[str]:
     """Post files below ``folder``; hidden folders (``.git``) are not entered, and a symbolic
-    link to a file outside the project is refused (its contents would be published)."""
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            name = entry.name
-            if name.startswith((".", "#", "_")) or name.endswith("~"):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                yield from _walk(entry.path, root)
-            elif name.endswith(POST_SUFFIXES) and entry.is_file():
+    link to a file outside the project is refused (its contents would be published). A
+    folder holding an index file is one post: nothing below it is a post of its own."""
+    with os.scandir(folder) as scanned:
+        entries = [entry for entry in scanned if not skipped_name(entry.name)]
+    index = None if top else post_index(
+        Path(folder).relative_to(root).as_posix(), [entry.name for entry in entries])
+    for entry in entries:
+        name = entry.name
+        if index is not None and name != index:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(entry.path, root)
+        elif name.endswith(POST_SUFFIXES) and entry.is_file():
                 if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
                     raise BuildError("symbolic link points outside the project",
                                      Path(entry.path).relative_to(root).as_posix(),
@@ -102,7 +106,7 @@ def parse_meta(
     What the post asks for that can be built around is passed to ``warn``, not raised."""
     data, lines, body, body_line = split_front_matter(source.text, source.path)
     fields = _Fields(data, lines, source.path)
-    stem = Path(source.path).stem
+    stem = post_name(source.path, config.posts_dir)
     named = _NAME.match(stem)
     tz = config.tz
 
@@ -120,9 +124,10 @@ def parse_meta(
     else:
         raise BuildError(
             "post has no date", source.path, 1,
-            hint="name the file YYYY-MM-DD-slug.md or add 'date:' to its front matter",
+            hint="name the file (or the post's folder) YYYY-MM-DD-slug, or add 'date:' to "
+                 "its front matter",
         )
-    updated = fields.datetime("updated", tz) if data.get("updated") is not None else None
+    updated = fields.updated(tz, warn)
 
     layout = fallback_layout(fields.string("layout") or "post", "post", layouts, (),
                              source.path, lines.get("layout", 1), warn)
@@ -215,33 +220,42 @@ class _Fields:
         return value
 
     def tags(self) -> tuple[str, ...]:
-        raw: Any = self.data.get("tags") or []
-        if isinstance(raw, str):
-            raw = raw.replace(",", " ").split()
-        if not isinstance(raw, list) or not all(isinstance(t, (str, int)) for t in raw):
-            self.fail("tags", "'tags' must be a list of words")
+        """``tags``, then Quarto's ``categories`` (a Quarto blog's tags)."""
+        found: list[str] = []
+        for key in ("tags", "categories"):
+            raw: Any = self.data.get(key) or []
+            if isinstance(raw, str):
+                raw = raw.replace(",", " ").split()
+            if not isinstance(raw, list) or not all(isinstance(t, (str, int)) for t in raw):
+                self.fail(key, f"'{key}' must be a list of words")
+            found += (str(t).strip() for t in raw)
         # Any name is a tag: its page's folder is made safe (pages/tag_names.py).
-        return tuple(dict.fromkeys(str(t).strip() for t in raw if str(t).strip()))
+        return tuple(dict.fromkeys(t for t in found if t))
 
     def datetime(self, key: str, tz: ZoneInfo) -> datetime:
         value = self.data.get(key)
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=tz)
-        if isinstance(value, date):
-            return datetime.combine(value, time(), tz)
-        if isinstance(value, str):
-            text = value.strip()
-            match = _JEKYLL_DATE.match(text)
-            if match:
-                offset = match.group(3) or ""
-                if offset and offset != "Z" and ":" not in offset:
-                    offset = offset[:3] + ":" + offset[3:]
-                text = f"{match.group(1)}T{match.group(2)}{offset}"
-            try:
-                parsed = datetime.fromisoformat(text)
-            except ValueError:
-                pass
-            else:
-                return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-        self.fail(key, f"bad {key} {value!r}: write it as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
+        found = read_date(value, tz)
+        if found is not None:
+            return found
+        if isinstance(value, str) and value.strip().lower() in MOVING:
+            self.fail(key, f"'{key}: {value.strip()}' would date the post anew on every build "
+                      f"(moving it in the listing, the feed and its address): write the day it "
+                      f"was published, as {FORMS}")
+        self.fail(key, f"bad {key} {value!r}: write it as {FORMS}")
         raise AssertionError  # unreachable: fail() raises
+
+    def updated(self, tz: ZoneInfo, warn: Warn) -> datetime | None:
+        """``updated``, or Quarto's ``date-modified``. Quarto's ``last-modified`` (the
+        file's time, which a checkout resets), ``today`` and ``now`` are left out with a
+        warning: the same sources make the same site."""
+        for key in ("updated", "date-modified"):
+            value = self.data.get(key)
+            if value is None:
+                continue
+            if isinstance(value, str) and value.strip().lower() in MOVING:
+                warn(BuildWarning(self.path, self.lines.get(key, 1), f"'{key}: "
+                                  f"{value.strip()}' is not shown: it would change the page on "
+                                  "every build", "write the day the post was last updated"))
+                return None
+            return self.datetime(key, tz)
+        return None
