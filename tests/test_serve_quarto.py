@@ -55,5 +55,10 @@ def test_qmd_files_and_post_folders_show_up_and_follow_edits(project: Project) -
             assert time.monotonic() < deadline
             time.sleep(0.1)
     finally:
-        log = server.stop()
+        try:
+            log = server.stop()
+        finally:  # a server that did not obey Ctrl-C must not outlive the test
+            if server.process.poll() is None:
+                server.process.kill()
+                server.process.wait()
     assert "Traceback" not in log
