@@ -25,6 +25,7 @@ from builder.errors import (
     raise_all,
 )
 from builder.figures.html import fill_placeholders
+from builder.figures.inline import fill_inline
 from builder.figures.runner import WorkerPool
 from builder.figures.stage import Progress, run_figures
 from builder.fsutil import Stamp, digest, exclusive_lock
@@ -305,8 +306,12 @@ def _site_post(config: Config, cache: ParseCache, key: str, meta: PostMeta, body
         text = body.html or cache.html(key)
         if text is None:  # the cached HTML file went missing: parse the post again
             text = _reparse(config, meta.source)
+        if body.inline:
+            text = fill_inline(text, body.inline, results)
         return fill_placeholders(text, body.blocks, results) if body.blocks else text
 
+    if body.inline:  # listings and feeds show the values too
+        body = replace(body, excerpt=fill_inline(body.excerpt, body.inline, results))
     return SitePost(key, meta, body, tuple(results[k] for k in sorted(results)), html)
 
 

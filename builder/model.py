@@ -53,15 +53,23 @@ class FigureBlock:
     caption_html: str = ""  # fig-cap rendered as inline Markdown (math included)
     option_count: int | None = None  # how many '#|' lines (an option may span several)
     fenced_html: str = ""  # for 'echo: fenced': the fence and its options, with the code
+    # inline code `{python} expr` in the prose: run with the blocks (in the same namespace,
+    # in document order) and shown in the text; ``line`` is its line, ``code`` the expression
+    inline: bool = False
 
     @property
     def code_line(self) -> int:
         """First line of code (after the fence and the ``#|`` option lines)."""
+        if self.inline:
+            return self.line
         count = len(self.option_lines) if self.option_count is None else self.option_count
         return self.line + 1 + count
 
     @property
     def label(self) -> str:
+        if self.inline:
+            code = self.code if len(self.code) <= 40 else self.code[:39] + "…"
+            return f"`{{python}} {code}`"
         return str(self.options.get("label", f"block-{self.index + 1}"))
 
 
@@ -85,6 +93,9 @@ class ParsedBody:
     # relative addresses the post's HTML refers to (``sine.gif``, ``data/x.csv``): files its
     # blocks write are published when the post refers to them (known for posts with blocks)
     references: tuple[str, ...] = ()
+    # inline code `{python} expr`, numbered after the blocks (their indices follow the last
+    # block's), each a placeholder in ``html`` until its value is known
+    inline: tuple[FigureBlock, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import Project
+from tests.conftest import Project, typeset
 
 
 def time_of(html: str) -> str:
@@ -162,3 +162,78 @@ def test_drafts_keep_their_folders_files_to_themselves(project: Project) -> None
     assert not list((project.root / "site").rglob("plan.txt"))
     project.build("--drafts")
     assert (project.root / "site/2021/01/01/secret/plan.txt").is_file()
+
+
+# --- inline code ----------------------------------------------------------------------
+
+
+def test_inline_code_shows_its_value_in_the_text(quarto_site: Project) -> None:
+    html = quarto_site.page("2021/04/03/inline-code/index.html")
+    assert "<p>Values computed in the post appear in its text: the answer is 42.</p>" in html
+    assert "The 3 samples average 2.667, as a\nlist [1.5, 2.5, 4.0]; the label reads " \
+        "*starred* [sic], and\n<strong>Markdown</strong> with " in html
+    assert "is rendered. An object's HTML:\n<span class=\"badge\">new</span>." in html
+    assert "<td>np.float64(4.0)</td>" in html or "<td>4.0</td>" in html  # numpy's own repr
+    assert "stays code: <code>{python} 6 * 7</code>, <code>{python}6 * 7</code>" in html
+    assert '<code class="language-markdown"><span class="sb">`{python} 6 * 7`</span>' in html
+    assert "inline-code" not in html  # every placeholder filled
+    # the Markdown value's math is typeset like the post's own
+    assert any("msup" in mathml for _, mathml in typeset(html))
+
+
+def test_inline_values_reach_listings(quarto_site: Project) -> None:
+    assert "the answer is 42." in quarto_site.page("index.html")
+
+
+def test_inline_code_errors_name_their_line(project: Project) -> None:
+    project.post("2021-01-01-inline.md", """\
+        ---
+        title: Inline
+        ---
+        ```{python}
+        x = 1
+        ```
+
+        Fine: `{python} x`. Not fine,
+        on this line: `{python} y + 1`; nor `{python} x +` here.
+        """)
+    stderr = project.fail()
+    assert "posts/2021-01-01-inline.md:9: in `{python} y + 1`: NameError: name 'y' is not " \
+        "defined" in stderr, stderr
+    assert "error: true" not in stderr  # inline code has no such option
+
+
+def test_inline_syntax_errors_name_their_line(project: Project) -> None:
+    project.post("2021-01-01-inline.md", "---\ntitle: Inline\n---\nIntro.\n\nBad: "
+                 "`{python} 1 +`.\n")
+    assert "posts/2021-01-01-inline.md:6: in `{python} 1 +`: SyntaxError: invalid syntax" \
+        in project.fail()
+
+
+@pytest.mark.parametrize("front", ["execute:\n  eval: false", "engine: markdown"])
+def test_inline_code_is_code_when_the_document_does_not_run(project: Project,
+                                                            front: str) -> None:
+    project.post("2021-01-01-inline.qmd", f"---\ntitle: Inline\n{front}\n---\nThe value "
+                 "`{python} undefined_name` stays.\n")
+    project.build()
+    assert "The value <code>{python} undefined_name</code> stays." in project.page(
+        "2021/01/01/inline/index.html")
+
+
+def test_inline_code_is_cached_with_what_it_depends_on(project: Project) -> None:
+    def post(value: str, prose: str = "") -> None:
+        project.post("2021-01-01-inline.md", f"---\ntitle: Inline\n---\n```{{python}}\n"
+                     f"x = {value}\n```\n\nx is `{{python}} x`, two is `{{python}} 1 + 1`."
+                     f"{prose}\n")
+
+    post("3")
+    project.build()
+    post("3", " More prose.")
+    explain = project.build("--explain").stderr
+    assert "ran 0 figure blocks (3 cached)" in explain
+    post("4", " More prose.")
+    explain = project.build("--explain").stderr
+    assert "posts/2021-01-01-inline.md:8: `{python} x`: ran (an earlier block it uses " \
+        "changed)" in explain
+    assert "posts/2021-01-01-inline.md:8: `{python} 1 + 1`: cached" in explain
+    assert "x is 4, two is 2." in project.page("2021/01/01/inline/index.html")

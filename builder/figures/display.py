@@ -209,6 +209,34 @@ class Outputs:
                                  f"{type(exc).__name__}: {exc}\n")
             return None
 
+    def inline(self, value: Any) -> None:
+        """The value of inline code `` `{python} expr` ``, as Jupyter's ``user_expressions``
+        give it to Quarto: HTML or Markdown if the object has them, else its plain text
+        (``None`` too). Its place is a sentence: images and LaTeX are not asked for."""
+        bundle: dict[str, Any] = {}
+        method = _method(value, "_repr_mimebundle_")
+        if method is not None:
+            found = self._call(value, method, include=None, exclude=None)
+            found = found[0] if isinstance(found, tuple) and len(found) == 2 else found
+            bundle = found if isinstance(found, dict) else {}
+        item = None
+        for mime, name in _RICH[:2]:  # HTML, then Markdown
+            data = bundle.get(mime)
+            if data is None and (method := _method(value, name)) is not None:
+                data = self._call(value, method)
+                data = data[0] if isinstance(data, tuple) and len(data) == 2 else data
+            if data is not None:
+                item = {"type": "inline", "mime": mime, "text": str(data)}
+                break
+        if item is None:
+            text = bundle.get("text/plain")
+            item = {"type": "inline", "mime": "text/plain",
+                    "text": plain_text(value) if text is None else str(text)}
+        if len(item["text"]) > self.limit:
+            item = {"type": "inline", "mime": "text/plain", "text": f"[value not shown: "
+                    f"{len(item['text'])} characters; the limit is {self.limit}]"}
+        self.items.append(item)
+
     def clear(self, wait: bool = False) -> None:
         """``clear_output()``: what the block showed so far is gone (a progress display)."""
         del self.items[:]

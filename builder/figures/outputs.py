@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from builder.errors import BuildError, BuildWarning
 from builder.figures.cache import FigureCache
+from builder.figures.inline import inline_result
 from builder.markdown.references import local_references
 from builder.model import CellOutput, FigureImage, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
@@ -51,8 +52,9 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
     for entry in entries.values():
         stage.deps.update(entry["deps"])
     for meta, body in posts:
-        if not body.blocks:
+        if not body.blocks and not body.inline:
             continue
+        _inline_results(meta, body, entries, stage)
         folder = str(PurePosixPath(meta.output_file).parent)
         folder = "" if folder == "." else folder + "/"
         claimed: dict[str, int] = {}
@@ -93,6 +95,21 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
                     meta.source, block.line, "the block is a figure (a fig- label or fig-cap) "
                     "but showed no image", "draw something, or drop the caption"))
         _publish_written(meta, body, entries, cache, stage, folder, claimed)
+
+
+def _inline_results(meta: PostMeta, body: ParsedBody,
+                    entries: dict[tuple[str, int], dict[str, Any]], stage: FigureStage) -> None:
+    """Each inline expression's value, rendered for the text (``inline.py``)."""
+    for unit in body.inline:
+        entry = entries.get((meta.source, unit.index))
+        value = next((o for o in entry["outputs"] if o["type"] == "inline"), None) \
+            if entry else None
+        if value is None:
+            continue
+        try:
+            stage.results[meta.source][unit.index] = inline_result(value, unit, meta.source)
+        except BuildError as error:
+            stage.errors.append(error)
 
 
 def _publish_written(meta: PostMeta, body: ParsedBody,

@@ -25,6 +25,7 @@ from builder.errors import BuildError, BuildWarning, plural
 from builder.figures.analysis import block_dependencies, job_groups
 from builder.figures.cache import FigureCache
 from builder.figures.depends import declared_digests, declared_files
+from builder.figures.inline import run_order, unit_at
 from builder.figures.options import depends
 from builder.figures.outputs import results_and_outputs, stored_files, stored_outputs
 from builder.figures.runner import Job, JobOutcome, WorkerPool
@@ -78,6 +79,8 @@ def _key_parts(config: Config, meta: PostMeta, blocks: Sequence[FigureBlock], k:
 
     def run_options(b: FigureBlock) -> dict[str, Any]:
         chosen = {name: b.options[name] for name in _RUN_OPTIONS if name in b.options}
+        if b.inline:  # its value is shown in the text: not what a block of that code shows
+            chosen["inline"] = True
         if b.options.get("error"):
             chosen["line"] = b.code_line  # its traceback, shown in the page, names lines
         return chosen
@@ -143,7 +146,7 @@ def run_figures(
     progress: Progress | None = None,
 ) -> FigureStage:
     stage = FigureStage()
-    if not any(body.blocks for _, body in posts):
+    if not any(body.blocks or body.inline for _, body in posts):
         return stage  # nothing to run: don't even look up library versions
     cache = FigureCache(config.root, config.output_path)
     _remove_stale_scratch(cache, say)
@@ -154,11 +157,11 @@ def run_figures(
     keys: dict[tuple[str, int], str] = {}
     entries: dict[tuple[str, int], dict[str, Any]] = {}
     for meta, body in posts:
-        blocks = list(body.blocks)
+        blocks = run_order(body)  # the blocks and inline code, in the order they run
         if not blocks:
             continue
         stage.results[meta.source] = {}
-        needs = block_dependencies(blocks)
+        needs = block_dependencies(blocks)  # positions in ``blocks``, as are ``wanted``'s
         wanted: dict[int, str] = {}  # block -> why it runs
         for k, block in enumerate(blocks):
             if block.options.get("eval", True) is False:
@@ -173,13 +176,13 @@ def run_figures(
                                                  (config.root / meta.source).parent,
                                                  config.root))
             key = _hash(parts)
-            keys[(meta.source, k)] = key
-            slot = f"{meta.source}#{k}"
+            keys[(meta.source, block.index)] = key
+            slot = f"{meta.source}#{block.index}"
             entry, reason = cache.lookup(key) if use_cache else (None, "--no-cache")
             if entry is None:
                 wanted[k] = _explain_change(history.get(slot), parts, reason)
             else:
-                entries[(meta.source, k)] = entry
+                entries[(meta.source, block.index)] = entry
             history[slot] = parts
         groups = job_groups(needs, set(wanted))
         running = {k: group for group in groups for k in group}
@@ -191,9 +194,9 @@ def run_figures(
                 user = next((blocks[j].label for j in running[k] if j in wanted and j > k),
                             "a later block")
                 stage.explain.append(f"{where}: ran (with {user}, which uses what it defines)")
-            elif (meta.source, k) in entries:
+            elif (meta.source, block.index) in entries:
                 stage.cached += 1
-                notes = entries[(meta.source, k)].get("untracked") or []
+                notes = entries[(meta.source, block.index)].get("untracked") or []
                 stage.explain.append(f"{where}: cached" + (
                     f" ({'; '.join(notes)}: declare what it reads with '#| depends: [...]')"
                     if notes else ""))
@@ -220,7 +223,7 @@ def run_figures(
             lock = threading.Lock()
 
             def on_start(job: Job, index: int) -> None:
-                block = posts_by_source[job.post][1].blocks[index]
+                block = unit_at(posts_by_source[job.post][1], index)
                 with lock:
                     started[0] += 1
                     count = started[0]
@@ -262,7 +265,7 @@ def _job(config: Config, meta: PostMeta, blocks: list[FigureBlock]) -> Job:
         },
         "blocks": [
             {"index": b.index, "code": b.code, "code_line": b.code_line,
-             "options": b.options, "capture": True}
+             "options": b.options, "capture": True, "inline": b.inline}
             for b in blocks
         ],
     }
@@ -279,15 +282,16 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
     out_dir = Path(job.payload["out_dir"])
     for result in outcome.results:
         index = result["index"]
-        block = body.blocks[index]
+        block = unit_at(body, index)
         error = result["error"]
         if error and not block.options.get("error", False):
             line = error["line"] or block.line
             stage.errors.append(BuildError(
-                error["message"], job.post, line, column=error["column"],
+                f"in {block.label}: {error['message']}" if block.inline else error["message"],
+                job.post, line, column=None if block.inline else error["column"],
                 details=error["details"] or None,
                 hint="if this block is meant to fail, add '#| error: true'"
-                if error["details"] else None,
+                if error["details"] and not block.inline else None,
             ))
             continue
         entry = {"outputs": stored_outputs(result, cache, out_dir / str(index)),

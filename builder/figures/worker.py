@@ -90,12 +90,29 @@ def _format_error(exc: BaseException, post: str) -> BlockError:
 BACKEND = "module://builder.figures.backend"
 
 
+def _compile_inline(code: str, path: str, line: int) -> Any:
+    """Inline code `` `{python} expr` ``: one expression, on its line of the post."""
+    padded = "\n" * (line - 1) + code + "\n"
+    linecache.cache[path] = (len(padded), None, padded.splitlines(True), path)
+    try:
+        return compile(padded, path, "eval")
+    except SyntaxError as exc:
+        raise BlockError(f"SyntaxError: {exc.msg}", exc.lineno) from None
+
+
 def _run_block(block: dict[str, Any], namespace: dict[str, Any], post: str,
                outputs: display.Outputs) -> None:
     """Run one block: its statements, its last expression's value shown, then the figures
-    still open. Every failure becomes a ``BlockError`` naming a line of the post."""
-    body, last = _compile(block["code"], post, block["code_line"])
+    still open; or inline code, whose value is its only output. Every failure becomes a
+    ``BlockError`` naming a line of the post."""
+    if block.get("inline"):
+        body, last = None, _compile_inline(block["code"], post, block["code_line"])
+    else:
+        body, last = _compile(block["code"], post, block["code_line"])
     try:
+        if body is None:
+            outputs.inline(eval(last, namespace))
+            return
         exec(body, namespace)
         if last is not None:
             outputs.result(eval(last, namespace))
@@ -188,7 +205,7 @@ def run_job(job: dict[str, Any], send: Any) -> None:
         images = capture.BlockImages(block, settings, block_dir, post)
         outputs = display.Outputs(settings["max_output_bytes"], images)
         with tracking.unheard():
-            before = folder.snapshot(cwd)
+            before = None if block.get("inline") else folder.snapshot(cwd)
         try:
             with _block_context(images, outputs, post):
                 _run_block(block, namespace, post, outputs)
@@ -198,9 +215,13 @@ def run_job(job: dict[str, Any], send: Any) -> None:
         finally:
             plt.close("all")
         result["outputs"] = outputs.finish()
-        with tracking.unheard():
-            result["files"], result["left_out"] = folder.keep_written(
-                folder.written(before, folder.snapshot(cwd)), cwd, block_dir / "files")
+        if block.get("inline"):  # only its value: what it printed or drew has no place
+            result["outputs"] = [o for o in result["outputs"] if o["type"] == "inline"]
+            result["files"], result["left_out"] = [], 0
+        else:
+            with tracking.unheard():
+                result["files"], result["left_out"] = folder.keep_written(
+                    folder.written(before, folder.snapshot(cwd)), cwd, block_dir / "files")
         result["deps"] = tracking.dependencies(post)
         result["untracked"] = sorted(tracking.notes)
         send(("done", result))

@@ -172,6 +172,7 @@ def _body_to(body: ParsedBody) -> dict[str, Any]:
         "blocks": [dict(b.__dict__) for b in body.blocks],
         "warnings": [[w.path, w.line, w.message, w.hint] for w in body.warnings],
         "references": list(body.references),
+        "inline": [dict(b.__dict__) for b in body.inline],
     }
 
 
@@ -184,4 +185,5 @@ def _body_from(data: dict[str, Any]) -> ParsedBody:
         blocks=tuple(FigureBlock(**b) for b in data["blocks"]),
         warnings=tuple(BuildWarning(*w) for w in data["warnings"]),
         references=tuple(data["references"]),
+        inline=tuple(FigureBlock(**b) for b in data.get("inline", ())),
     )

@@ -32,6 +32,7 @@ from builder.markdown.author_html import check_author_html
 from builder.markdown.guards import check_environment_closed, nesting_plugin
 from builder.markdown.heading_ids import heading_ids_rule
 from builder.markdown.html_math import html_math_plugin
+from builder.markdown.inline_code import inline_code_plugin
 from builder.markdown.kramdown_attrs import kramdown_attrs_plugin
 from builder.markdown.kramdown_extras import kramdown_extras_plugin
 from builder.markdown.kramdown_math import UNCLOSED, kramdown_math_plugin
@@ -78,6 +79,7 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
     if dialect == "kramdown":  # after the anchors: its table of contents links to their ids
         md.use(kramdown_attrs_plugin)
         md.use(kramdown_extras_plugin)
+    md.use(inline_code_plugin)
     md.inline.ruler.push("figure_ref", _figure_ref_rule)
     md.core.ruler.after("block", "figure_blocks", _collect_figure_blocks)
     md.core.ruler.push("checks", _check_inline)
@@ -99,6 +101,8 @@ def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning
     md = make_markdown(dialect, dollars)
     env: dict[str, Any] = {"path": path, "body_line": body_line, "blocks": [], "lines": None,
                            "warn": warn, "errors": [], "defaults": defaults}
+    if (defaults or {}).get("eval", True) is not False:
+        env["inline"] = []  # `{python} expr` runs (inline_code.py)
     env["lines"] = body.split("\n")
     tokens = md.parse(body, env)
     raise_all(env["errors"])  # every mistake of the post at once
@@ -114,7 +118,8 @@ def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning
             if t.type == "heading_open"
         ),
         blocks=tuple(env["blocks"]),
-        references=local_references(html) if env["blocks"] else (),
+        references=local_references(html) if env["blocks"] or env.get("inline") else (),
+        inline=tuple(env.get("inline", ())),
     )
 
 
