@@ -237,3 +237,13 @@ def test_inline_code_is_cached_with_what_it_depends_on(project: Project) -> None
         "changed)" in explain
     assert "posts/2021-01-01-inline.md:8: `{python} 1 + 1`: cached" in explain
     assert "x is 4, two is 2." in project.page("2021/01/01/inline/index.html")
+
+
+def test_a_jekyll_sites_posts_keep_inline_code_as_code(project: Project) -> None:
+    (project.root / "posts").rmdir()
+    project.write("_config.yml", "title: A Jekyll blog\n")
+    project.write("_posts/2021-01-01-quarto.md", "---\ntitle: About Quarto\n---\nQuarto "
+                  "shows `{python} x` as the value of x.\n")
+    project.build()
+    assert "Quarto shows <code>{python} x</code> as the value of x." in project.page(
+        "2021/01/01/quarto.html")

@@ -8,7 +8,8 @@ becomes a ``FigureBlock`` marked ``inline``, numbered after the post's blocks an
 them (``figures/inline.py``), and a placeholder in the HTML until its value is known. Only
 a single-backtick span starting with ``{python}`` and a space counts (``` ``{python} x`` ```
 stays code), and code in code blocks is never run. Where the post's (or the site's)
-defaults say ``eval: false`` (or ``engine: markdown``), it stays code, as in Quarto.
+defaults say ``eval: false`` (or ``engine: markdown``), it stays code, as in Quarto; in a
+Jekyll site's posts too, as Jekyll showed it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def _inline_rule(state: StateInline, silent: bool) -> bool:
         token = state.push("inline_code", "", 0)
         token.content = match.group(1).strip()
         token.meta["offset"] = state.src.count("\n", 0, state.pos)  # lines into its block
+        state.env["inline_found"] = True
     state.pos = match.end()
     return True
 
@@ -54,8 +56,8 @@ def _collect(state: StateCore) -> None:
     """Number each expression after the post's blocks, with its line in the post."""
     env = state.env
     found: list[FigureBlock] | None = env.get("inline")
-    if found is None or state.inlineMode:  # a caption's Markdown: an option, never run
-        return
+    if not env.pop("inline_found", False) or found is None or state.inlineMode:
+        return  # (inlineMode: a caption's Markdown, an option, is never run)
     first = len(env.get("blocks", ()))
     line = 0  # of the nearest block-level token with a map (a table cell's may have none)
     for token in state.tokens:

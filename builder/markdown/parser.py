@@ -101,8 +101,8 @@ def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning
     md = make_markdown(dialect, dollars)
     env: dict[str, Any] = {"path": path, "body_line": body_line, "blocks": [], "lines": None,
                            "warn": warn, "errors": [], "defaults": defaults}
-    if (defaults or {}).get("eval", True) is not False:
-        env["inline"] = []  # `{python} expr` runs (inline_code.py)
+    if defaults is not None and defaults.get("eval", True) is not False:
+        env["inline"] = []  # `{python} expr` runs (inline_code.py); not in a Jekyll post
     env["lines"] = body.split("\n")
     tokens = md.parse(body, env)
     raise_all(env["errors"])  # every mistake of the post at once
