@@ -24,11 +24,12 @@ from urllib.parse import unquote
 
 from builder.build import BuildOptions, collect_posts
 from builder.config import Config
-from builder.errors import machine_faults, type_words
+from builder.errors import ignore_warning, machine_faults, type_words
 from builder.figures.cache import FigureCache
 from builder.figures.stage import FigureStage, library_versions, run_figures
 from builder.fsutil import atomic_write, exclusive_lock
 from builder.pages.assets import static_files
+from builder.sources.bundles import bundle_files, post_folder
 
 LOCK_FILE = "figures.lock"
 _THUMB = (32, 16)  # pixels kept per sampled frame: enough to see a curve move
@@ -130,7 +131,8 @@ def check_figures(config: Config, options: BuildOptions, update: bool,
                                        "(unseeded randomness, a timestamp, a dict order?)")
         written = {f"{post}:{name}" for post, results in first.results.items()
                    for result in results.values() for name in result.files}
-        report.problems += _missing_references(config, posts, html, now.keys() | written)
+        report.problems += _missing_references(config, posts, html,
+                                               now.keys() | written | _folder_files(config, posts))
         lock_path = config.root / LOCK_FILE
         versions = library_versions()
         if update:
@@ -140,6 +142,18 @@ def check_figures(config: Config, options: BuildOptions, update: bool,
             return report
         report.problems += _compare_with_lock(lock_path, now, versions)
     return report
+
+
+def _folder_files(config: Config, posts: list) -> set[str]:
+    """The files of posts that are folders, published beside them (``sources/bundles.py``),
+    named as figures are: ``posts/x/index.md:images/photo.png``."""
+    found = set()
+    for meta, _ in posts:
+        folder = post_folder(meta.source, config.posts_dir)
+        if folder is not None:
+            found |= {f"{meta.source}:{rel}"
+                      for rel in bundle_files(config.root, folder, ignore_warning)}
+    return found
 
 
 def _missing_references(config: Config, posts: list, html: dict[str, str],

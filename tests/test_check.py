@@ -95,3 +95,13 @@ def test_measured_figures_must_run_and_keep_their_shape_not_their_bytes(project:
     unmarked = project.run("check", check=False)
     assert unmarked.returncode == 1
     assert "timing.png: no longer measured" in unmarked.stderr
+
+
+def test_a_post_folders_own_images_are_not_missing(project: Project) -> None:
+    project.post("2020-01-01-folder/index.md", POST.replace("SCALE", "1") +
+                 "\n![a photo beside the post](images/photo.png)\n\n![not there](gone.png)\n")
+    project.write("posts/2020-01-01-folder/images/photo.png", b"\x89PNG\r\n\x1a\n")
+    result = project.run("check", "--update", check=False)
+    assert "'images/photo.png'" not in result.stderr
+    assert "posts/2020-01-01-folder/index.md:15: image 'gone.png' is referenced but no " \
+        "figure block makes or writes it" in result.stderr
