@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -101,6 +102,17 @@ def _compare(name: str, programs: dict[str, str], setup: Callable[[Path], Callab
               f"{median(ratios):.3f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}x)")
 
 
+def _precompile_other(program: str) -> None:
+    """Write the other checkout's bytecode too, with its own Python (``precompile`` does
+    this one's): with PYTHONDONTWRITEBYTECODE set, it would compile every module on every
+    run, and lose by that alone."""
+    with open(program, "rb") as handle:
+        python = handle.readline().decode().removeprefix("#!").strip()
+    subprocess.run([python, "-c", "import builder, compileall, os; "
+                    "compileall.compile_dir(os.path.dirname(builder.__file__), quiet=1)"],
+                   check=True, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--other", required=True, help="the other checkout's build-site")
@@ -114,6 +126,7 @@ def main() -> None:
     if this is None or not Path(args.other).is_file():
         raise SystemExit("build-site not found here, or --other is not a file")
     programs = {"this": this, "other": str(Path(args.other).resolve())}
+    _precompile_other(programs["other"])
     print(f"this: {this}\nother: {programs['other']}\n{os.cpu_count()} cores, "
           f"{args.repeat} turns each; ratios are this / other (below 1.00x: this is faster)")
     _compare(f"{args.posts} synthetic posts", programs,
