@@ -22,7 +22,7 @@ from statistics import median
 
 from benchmarks.corpus import write_corpus
 from benchmarks.figures_build import POST, REPO
-from benchmarks.measure import Run, discard, empty_trash, measure, precompile
+from benchmarks.measure import Run, discard, empty_trash, measure
 from benchmarks.site_build import fastest
 
 WORK = Path(__file__).parent / ".work" / "versus"
@@ -102,10 +102,10 @@ def _compare(name: str, programs: dict[str, str], setup: Callable[[Path], Callab
               f"{median(ratios):.3f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}x)")
 
 
-def _precompile_other(program: str) -> None:
-    """Write the other checkout's bytecode too, with its own Python (``precompile`` does
-    this one's): with PYTHONDONTWRITEBYTECODE set, it would compile every module on every
-    run, and lose by that alone."""
+def _precompile(program: str) -> None:
+    """Write the bytecode of the builder a program runs, with its own Python: with
+    PYTHONDONTWRITEBYTECODE set, one whose bytecode is missing compiles every module on every
+    run, and loses by that alone."""
     with open(program, "rb") as handle:
         python = handle.readline().decode().removeprefix("#!").strip()
     subprocess.run([python, "-c", "import builder, compileall, os; "
@@ -121,12 +121,12 @@ def main() -> None:
     parser.add_argument("--skip-flagship", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    precompile()
     this = shutil.which("build-site", path=str(Path(sys.executable).parent))
     if this is None or not Path(args.other).is_file():
         raise SystemExit("build-site not found here, or --other is not a file")
     programs = {"this": this, "other": str(Path(args.other).resolve())}
-    _precompile_other(programs["other"])
+    for program in programs.values():
+        _precompile(program)
     print(f"this: {this}\nother: {programs['other']}\n{os.cpu_count()} cores, "
           f"{args.repeat} turns each; ratios are this / other (below 1.00x: this is faster)")
     _compare(f"{args.posts} synthetic posts", programs,
