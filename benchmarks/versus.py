@@ -6,7 +6,9 @@ Builds the synthetic corpus (``benchmarks.site_build``'s) and the flagship post
 (``benchmarks.figures_build``'s) with both programs, taking turns run by run: cold (no
 site, no cache), nothing changed, one prose edit, and for the flagship one edited block.
 Prints each one's best time and the median of the turn-by-turn ratios (this one / the
-other): on a shared or drifting machine only ratios measured side by side mean anything.
+other), of wall-clock time and of CPU time (user and system, of every process): on a shared
+or drifting machine only ratios measured side by side mean anything, and CPU time is the
+less disturbed by other work.
 """
 
 from __future__ import annotations
@@ -95,11 +97,13 @@ def _compare(name: str, programs: dict[str, str], setup: Callable[[Path], Callab
                     before(who, turn)
                 runs[who].append(measure([programs[who], "build", "-q"], roots[who]))
         this, other = fastest(runs["this"]), fastest(runs["other"])
-        ratios = sorted(a.seconds / b.seconds
-                        for a, b in zip(runs["this"], runs["other"], strict=True))
+        pairs = list(zip(runs["this"], runs["other"], strict=True))
+        ratios = sorted(a.seconds / b.seconds for a, b in pairs)
+        cpu = sorted(a.cpu / b.cpu for a, b in pairs)
         print(f"  {case:<17} this {this.seconds:6.2f} s, other {other.seconds:6.2f} s: "
               f"best {this.seconds / other.seconds:.3f}x, turn by turn median "
-              f"{median(ratios):.3f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}x)")
+              f"{median(ratios):.3f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}x); CPU time "
+              f"median {median(cpu):.3f}x ({cpu[0]:.2f}-{cpu[-1]:.2f}x)")
 
 
 def _precompile(program: str) -> None:
