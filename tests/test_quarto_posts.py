@@ -5,9 +5,11 @@ their files beside them, and dates in Quarto's forms. The fixture posts are in
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM, browser_page, serve_folder
 from tests.conftest import Project, typeset
 
 
@@ -247,3 +249,24 @@ def test_a_jekyll_sites_posts_keep_inline_code_as_code(project: Project) -> None
     project.build()
     assert "Quarto shows <code>{python} x</code> as the value of x." in project.page(
         "2021/01/01/quarto.html")
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+def test_in_the_browser_folder_files_load_and_values_read_in_the_text(
+        quarto_site: Project) -> None:
+    with serve_folder(quarto_site.root / "site") as base, \
+            browser_page() as (page, errors, failed, blocked):
+        page.goto(base + "/2021/04/01/quarto-blog-post/")
+        image = page.locator('img[alt="A gradient, drawn by hand"]')
+        page.wait_for_function("document.querySelector('main img').complete")
+        assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [24, 16]
+        assert page.request.get(base + "/2021/04/01/quarto-blog-post/data/points.csv").text() \
+            .startswith("x,y\n")
+        page.goto(base + "/2021/04/03/inline-code/")
+        text = " ".join(page.inner_text("main").split())
+        assert "the answer is 42." in text
+        assert "The 3 samples average 2.667, as a list [1.5, 2.5, 4.0]; the label reads " \
+            "*starred* [sic], and Markdown with" in text
+        assert page.locator("main strong", has_text="Markdown").count() == 1
+        assert page.locator("main .badge").inner_text() == "new"
+        assert not failed and not blocked and errors == []
