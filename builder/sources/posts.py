@@ -24,8 +24,8 @@ from builder.figures.defaults import post_defaults
 from builder.fsutil import digest
 from builder.model import PostMeta
 from builder.sources.bundles import POST_SUFFIXES, post_index, post_name, skipped_name
-from builder.sources.dates import FORMS, MOVING, read_date
 from builder.sources.contents_option import toc_depth
+from builder.sources.dates import FORMS, MOVING, read_date
 from builder.sources.frontmatter import split_front_matter
 
 _NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>.+)$")
