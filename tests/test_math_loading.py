@@ -69,7 +69,9 @@ def test_formulas_wait_hidden_in_their_room_then_appear_typeset(site: Path) -> N
         # inline and display formulas sized from the same text: the shrunk loading size of
         # inline TeX is gone before MathJax measures (it gave 103.7% against 103.9%)
         assert done["scales"][0] == done["scales"][1], done["scales"]
-        assert done["height"] == pytest.approx(waiting["height"], rel=0.6)
+        # typeset, the display (a sum with limits over a fraction) is 4.9em, a little more or
+        # less with the x-height MathJax measures in each run (5.0em seen): within 70% of its room
+        assert done["height"] == pytest.approx(waiting["height"], rel=0.7)
         assert errors == []
 
 
