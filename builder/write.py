@@ -376,7 +376,6 @@ def _place(staging: Path, live: Path, paths: list[str], wanted: set[str]) -> Non
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(target)
             if path not in wanted:
-                _prune(base, posixpath.dirname(path))
                 continue
             folder = posixpath.dirname(path)
             if folder and folder not in made:
@@ -389,6 +388,11 @@ def _place(staging: Path, live: Path, paths: list[str], wanted: set[str]) -> Non
     with ThreadPoolExecutor(_WRITERS) as pool:
         for done in [pool.submit(place, chunk) for chunk in chunks if chunk]:
             done.result()
+    # Emptied folders go only once every thread is done: pruned while another thread linked
+    # a new file into the same folder (a search index replaces its files in place), the link
+    # failed with "no such file or directory".
+    for folder in sorted({posixpath.dirname(p) for p in paths if p not in wanted}, reverse=True):
+        _prune(base, folder)
 
 
 def _prune(base: str, folder: str) -> None:

@@ -286,3 +286,23 @@ def test_an_unclosed_environment_is_an_error(project: Project) -> None:
     assert project.fail().startswith(
         "posts/2020-01-01-a.md:8: \\begin{align} opened here is never closed with "
         "\\end{align}")
+
+
+def test_files_replaced_in_a_folder_are_placed_whatever_the_threads_do(tmp_path: Path) -> None:
+    """A search index replaces the files of its folders on every edit. The writer places the
+    live files into the staging folder with a few threads; it emptied and removed a folder
+    while another thread linked a new file into it ("no such file or directory" in two
+    landing runs). Many folders, each losing its old files and gaining new ones, 100 times."""
+    from builder.write import _place
+
+    for trial in range(100):
+        live, staging = tmp_path / f"live{trial}", tmp_path / f"staging{trial}"
+        old = [f"index/f{i}/old{j}" for i in range(8) for j in range(2)]
+        new = [f"index/f{i}/znew{j}" for i in range(8) for j in range(4)]
+        for root, paths in ((staging, old), (live, new)):
+            for path in paths:
+                (root / path).parent.mkdir(parents=True, exist_ok=True)
+                (root / path).write_text(path)
+        _place(staging, live, sorted(old + new), set(new))
+        assert sorted(p.relative_to(staging).as_posix()
+                      for p in staging.rglob("*") if p.is_file()) == sorted(new)
