@@ -65,6 +65,19 @@ $$
 \begin{cases} 1 & x > 0 \\ 0 & \text{otherwise} \end{cases}
 $$
 
+::: {.callout-warning}
+## A callout, titled by its heading
+With $x$ in it, and a folded one inside:
+
+::: {.callout-tip collapse="true"}
+Hidden until opened.
+:::
+:::
+
+::: {.callout-note appearance="simple"}
+An untitled, simple note.
+:::
+
 ## Figures
 
 ```{python}

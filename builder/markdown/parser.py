@@ -29,6 +29,8 @@ from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise
 from builder.figures.html import PLACEHOLDER, figure_numbers
 from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
+from builder.markdown.callouts import callouts_plugin
+from builder.markdown.divs import divs_plugin
 from builder.markdown.guards import check_environment_closed, nesting_plugin
 from builder.markdown.heading_ids import heading_ids_rule
 from builder.markdown.html_math import html_math_plugin
@@ -76,6 +78,9 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
     if dialect != "kramdown":  # kramdown's ids are kramdown_attrs' (kramdown-parser-gfm's)
         md.core.ruler.before("anchor", "heading_ids", heading_ids_rule)
     md.core.ruler.after("anchor", "anchor_names", _name_heading_anchors)
+    if dialect != "kramdown":  # Pandoc's and Quarto's syntax; kramdown has none of it
+        md.use(divs_plugin)
+        md.use(callouts_plugin)
     if dialect == "kramdown":  # after the anchors: its table of contents links to their ids
         md.use(kramdown_attrs_plugin)
         md.use(kramdown_extras_plugin)
@@ -110,7 +115,7 @@ def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning
     return ParsedBody(
         html=html,
         excerpt=_excerpt(md, tokens, env),
-        has_math=any(_is_math(t) for t in tokens)
+        has_math=any(_is_math(t) for t in tokens) or 'class="math' in html
         or any('class="math"' in block.caption_html for block in env["blocks"]),
         headings=tuple(
             Heading(int(t.tag[1]), str(t.attrs.get("id", "")), tokens[i + 1].content)
