@@ -50,12 +50,15 @@ class FigureBlock:
     options: dict[str, Any]
     option_lines: dict[str, int] = field(default_factory=dict)
     code_html: str = ""  # the code, highlighted, for echo
-    caption_html: str = ""  # fig-cap rendered as inline Markdown (math included)
+    caption_html: str = ""  # fig-cap (tbl-cap) rendered as inline Markdown (math included)
     option_count: int | None = None  # how many '#|' lines (an option may span several)
     fenced_html: str = ""  # for 'echo: fenced': the fence and its options, with the code
     # inline code `{python} expr` in the prose: run with the blocks (in the same namespace,
     # in document order) and shown in the text; ``line`` is its line, ``code`` the expression
     inline: bool = False
+    number: int | None = None  # its figure's or table's number (crossref.py), if labelled
+    # fig-subcap (or tbl-subcap) rendered, or each caption of a list of fig-cap
+    subcaptions_html: tuple[str, ...] = ()
 
     @property
     def code_line(self) -> int:

@@ -80,6 +80,35 @@ An untitled, simple note.
 
 ## Figures
 
+@fig-pair shows two panels; @fig-pair-2 is the second, @tbl-sums a table, @eq-sum a formula.
+
+$$\sum_k w_k = 1$$ {#eq-sum}
+
+| kernel | sum |
+|--------|----:|
+| box    | 1   |
+
+: Kernels and their sums {#tbl-sums}
+
+```{python}
+#| label: fig-pair
+#| fig-cap: "Two panels side by side."
+#| fig-subcap: ["Rising", "Falling"]
+#| fig-alt: ["A line going up.", "A line going down."]
+#| layout-ncol: 2
+import matplotlib.pyplot as plt
+plt.figure(figsize=(2, 1.5)); plt.plot([0, 1]); plt.show()
+plt.figure(figsize=(2, 1.5)); plt.plot([1, 0]); plt.show()
+```
+
+::: {#fig-icons layout="[[1,-1,1]]"}
+![The icon](../../../../static/favicon.svg){#fig-icon-a}
+
+![The icon again](../../../../static/favicon.svg){#fig-icon-b}
+
+The site's icon, twice.
+:::
+
 ```{python}
 #| label: fig-wave
 #| fig-cap: 'A sine wave, $\sin(2\pi t)$.'

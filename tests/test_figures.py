@@ -63,8 +63,8 @@ def test_outputs_png_svg_gif_text_and_numbering(project: Project) -> None:
     assert '<figure class="figure" id="fig-line">' in page
     assert '<span class="figure-number">Figure 1:</span> A line, <span class="math"><mjx-container' in page
     assert "<mi>y</mi><mo>=</mo><mi>x</mi>" in page  # the caption's math, typeset
-    assert '<a class="figure-ref" href="#fig-line">Figure&nbsp;1</a>' in page
-    assert '<a class="figure-ref" href="#fig-anim">Figure&nbsp;2</a>' in page
+    assert '<a class="quarto-xref" href="#fig-line">Figure&nbsp;1</a>' in page
+    assert '<a class="quarto-xref" href="#fig-anim">Figure&nbsp;2</a>' in page
     assert "printed &lt;text&gt;" in page
     assert "FuncAnimation" not in page  # echo: false
     gif = image(project, "fig-anim.gif")
@@ -305,9 +305,12 @@ def test_two_blocks_claiming_one_file(project: Project) -> None:
 
 
 def test_unknown_figure_reference(project: Project) -> None:
+    """As in Quarto: a warning, and the page says "?@fig-nope" where the number would be."""
     project.post("2020-01-01-f.md", HEAD + "Text.\n\nSee @fig-nope.\n")
-    assert project.fail().startswith(
-        "posts/2020-01-01-f.md:6: @fig-nope refers to no figure block of this post")
+    assert project.build().stderr.startswith(
+        "posts/2020-01-01-f.md:6: warning: @fig-nope refers to nothing in this post: shown as "
+        "?@fig-nope, as Quarto does")
+    assert "See <strong>?@fig-nope</strong>." in project.page("2020/01/01/f/index.html")
 
 
 def explain(project: Project) -> dict[str, str]:

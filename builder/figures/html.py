@@ -16,32 +16,10 @@ import re
 from html import escape, unescape
 from typing import Any
 
+from builder.figures.outputs_html import cell_body, separate_figures
 from builder.model import CellOutput, FigureBlock, FigureResult
 
 PLACEHOLDER = "<!--figure-block:{}-->"
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_STREAM_CLASS = {"stdout": "cell-output-stdout", "stderr": "cell-output-stderr",
-                 "warning": "cell-output-stderr", "text": "cell-output-display",
-                 "error": "cell-error"}
-
-
-def figure_numbers(blocks: tuple[FigureBlock, ...] | list[FigureBlock]) -> dict[str, int]:
-    """Quarto's rule: blocks labelled ``fig-…`` are numbered 1, 2, … in order."""
-    numbers: dict[str, int] = {}
-    for block in blocks:
-        if "label" in block.options and block.label.startswith("fig-"):
-            numbers[block.label] = len(numbers) + 1
-    return numbers
-
-
-def terminal_text(text: str) -> str:
-    """Printed text as a terminal leaves it: colour codes dropped, and a line rewritten
-    after a carriage return (a progress bar) showing only its last state."""
-    text = _ANSI.sub("", text)
-    if "\r" in text:
-        text = "\n".join(next((part for part in reversed(line.split("\r")) if part), "")
-                         for line in text.split("\n"))
-    return text
 
 
 # --- the code -----------------------------------------------------------------------------
@@ -94,7 +72,9 @@ def _fold_summary(block: FigureBlock, number: int | None) -> str:
     """What a folded block's toggle says: "Code" alone, a dozen times in a post, leaves a
     screen-reader user (who lists the page's controls) nothing to tell the folds apart."""
     if number is not None:
-        return f"Code for Figure {number}"
+        what = "Table" if block.label.startswith("tbl-") and "label" in block.options \
+            else "Figure"
+        return f"Code for {what} {number}"
     caption = " ".join(unescape(re.sub(r"<[^>]*>", "", block.caption_html)).split())
     return f"Code for “{caption}”" if caption else "Code"
 
@@ -117,56 +97,37 @@ def shown_outputs(block: FigureBlock, result: FigureResult | None) -> list[CellO
     return [o for o in result.outputs if o.kind not in hidden]
 
 
-def output_html(output: CellOutput, alt: str, asis: bool = False) -> str:
-    if output.image is not None:
-        image = output.image
-        size = f' width="{image.width}" height="{image.height}"' if image.width else ""
-        return (f'<img src="{escape(image.file, quote=True)}" alt="{alt}"{size} '
-                'loading="lazy" decoding="async">')
-    if output.kind == "html":
-        if asis:
-            return output.text
-        return f'<div class="cell-output cell-output-display">\n{output.text}\n</div>'
-    text = escape(terminal_text(output.text))
-    return f'<pre class="cell-output {_STREAM_CLASS[output.kind]}"><code>{text}</code></pre>'
-
-
-def figure_html(block: FigureBlock, result: FigureResult | None, number: int | None) -> str:
+def figure_html(block: FigureBlock, result: FigureResult | None,
+                number: int | None = None) -> str:
+    """The block's cell: its code, then its outputs; images (or, for a ``tbl-`` label, the
+    displayed tables) in a numbered float with the caption, laid out in rows and lettered as
+    sub-figures when the block asks (``layout-ncol``, ``layout``, ``fig-subcap``)."""
     options = block.options
     if options.get("include", True) is False:
         return ""
+    number = block.number if number is None else number
     label = block.label if "label" in options else None
-    figure_id = label if label and label.startswith("fig-") else None
+    kind = float_kind(block)
+    float_id = label if label and label.startswith(("fig-", "tbl-")) else None
     parts = []
     if options.get("echo", True) is not False or result is None:
         parts.append(code_html(block, number))
     outputs = shown_outputs(block, result)
-    asis = options.get("output") == "asis"
-    caption = _caption(block, number)
-    alt = escape(str(options.get("fig-alt") or options.get("fig-cap") or ""), quote=True)
-    link = options.get("fig-link")
-    images = [o for o in outputs if o.image is not None]
-
-    def shown(output: CellOutput) -> str:
-        html = output_html(output, alt, asis)
-        if link and output.image is not None:
-            html = f'<a href="{escape(str(link), quote=True)}">{html}</a>'
-        return html
-
-    if len(images) > 1 and caption:  # one captioned figure holds them all
-        parts.append(_figure("\n".join(shown(o) for o in outputs), figure_id, caption,
-                             options))
-    else:  # each image a figure of its own; a lone image takes the label and the caption
-        lone = len(images) == 1
-        parts += [_figure(shown(o), figure_id if lone else None, caption if lone else "",
-                          options)
-                  if o.image is not None else shown(o) for o in outputs]
-        if caption and not images:
-            parts.append(_figure("", figure_id, caption, options))
+    parts += cell_body(block, outputs, kind, float_id, number)
     classes = " ".join(["cell", *_classes(options)])
-    ident = f' id="{escape(label, quote=True)}"' if label and not figure_id else ""
+    held = float_id and not separate_figures(block, kind)  # else the cell takes the label
+    ident = f' id="{escape(label, quote=True)}"' if label and not held else ""
     return f'<div class="{escape(classes, quote=True)}"{ident}>\n' + "\n".join(parts) + \
         "\n</div>\n"
+
+
+def float_kind(block: FigureBlock) -> str:
+    """``tbl`` for a block whose outputs are a table (a ``tbl-`` label, or ``tbl-cap``
+    alone), else ``fig``."""
+    options = block.options
+    if block.label.startswith("tbl-") and "label" in options:
+        return "tbl"
+    return "tbl" if "tbl-cap" in options and "fig-cap" not in options else "fig"
 
 
 def _classes(options: dict[str, Any]) -> list[str]:
@@ -179,30 +140,11 @@ def _classes(options: dict[str, Any]) -> list[str]:
     return found
 
 
-def _caption(block: FigureBlock, number: int | None) -> str:
-    caption = block.caption_html
-    if number is None and not caption:
-        return ""
-    separator = ":" if caption else ""
-    label = f'<span class="figure-number">Figure {number}{separator}</span> ' if number else ""
-    return f"<figcaption>{label}{caption}</figcaption>"
-
-
-def _figure(inner: str, ident: str | None, caption: str, options: dict[str, Any]) -> str:
-    attribute = f' id="{escape(ident, quote=True)}"' if ident else ""
-    align = options.get("fig-align", "default")
-    classes = "figure" + (f" figure-{align}" if align != "default" else "")
-    top = options.get("fig-cap-location", options.get("cap-location")) == "top"
-    body = "\n".join(part for part in ((caption, inner) if top else (inner, caption)) if part)
-    return f'<figure class="{classes}"{attribute}>\n{body}\n</figure>'
-
-
 def fill_placeholders(
     html: str, blocks: tuple[FigureBlock, ...], results: dict[int, FigureResult]
 ) -> str:
     """Put each block's output where the Markdown stage left its placeholder."""
-    numbers = figure_numbers(blocks)
     for block in blocks:
-        rendered = figure_html(block, results.get(block.index), numbers.get(block.label))
+        rendered = figure_html(block, results.get(block.index))
         html = html.replace(PLACEHOLDER.format(block.index), rendered, 1)
     return html

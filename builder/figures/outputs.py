@@ -17,7 +17,14 @@ from builder.errors import BuildError, BuildWarning
 from builder.figures.cache import FigureCache
 from builder.figures.inline import inline_result
 from builder.markdown.references import local_references
-from builder.model import CellOutput, FigureImage, FigureResult, ParsedBody, PostMeta
+from builder.model import (
+    CellOutput,
+    FigureBlock,
+    FigureImage,
+    FigureResult,
+    ParsedBody,
+    PostMeta,
+)
 from builder.write import Output
 
 if TYPE_CHECKING:
@@ -88,6 +95,7 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
                 ))
             stage.results[meta.source][block.index] = FigureResult(block.index, tuple(outputs))
             options = block.options
+            _check_subcaptions(block, outputs, meta.source, stage.warnings)
             captioned = "fig-cap" in options or block.label.startswith("fig-")
             if captioned and not any(o.image for o in outputs) and options.get("output", True) \
                     is not False and options.get("include", True) is not False:
@@ -110,6 +118,23 @@ def _inline_results(meta: PostMeta, body: ParsedBody,
             stage.results[meta.source][unit.index] = inline_result(value, unit, meta.source)
         except BuildError as error:
             stage.errors.append(error)
+
+
+def _check_subcaptions(block: FigureBlock, outputs: list[CellOutput], source: str,
+                       warnings: list[BuildWarning]) -> None:
+    """One sub-caption per image (or table) the block showed, or a warning at the option:
+    Quarto then leaves the extra ones uncaptioned, or some captions unused, silently."""
+    for key, what in (("fig-subcap", "figure"), ("tbl-subcap", "table")):
+        given = block.options.get(key)
+        if not isinstance(given, list):
+            continue
+        shown = sum(o.image is not None if what == "figure" else
+                    o.kind == "html" and "<table" in o.text for o in outputs)
+        if shown != len(given):
+            warnings.append(BuildWarning(
+                source, block.option_lines.get(key, block.line),
+                f"{key} gives {len(given)} captions but the block showed {shown} "
+                f"{what}{'s' if shown != 1 else ''}", "give one caption per " + what))
 
 
 def _publish_written(meta: PostMeta, body: ParsedBody,

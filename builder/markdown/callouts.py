@@ -21,6 +21,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from builder.markdown.inline import inline_token
 from builder.markdown.pandoc_attrs import Attributes
 
 TYPES = ("note", "tip", "warning", "important", "caution")
@@ -49,6 +50,8 @@ def callout_type(attributes: Attributes) -> str | None:
 
 
 def _callouts(state: StateCore) -> None:
+    if state.inlineMode:  # md.parseInline (a title) runs the core rules too
+        return
     tokens = state.tokens
     i = 0
     while i < len(tokens):
@@ -66,7 +69,7 @@ def _make_callout(state: StateCore, index: int, kind: str) -> None:
     given = attributes.pairs
     title: Token | None = None
     if given.get("title"):
-        title = state.md.parseInline(given["title"], state.env)[0]
+        title = inline_token(state.md, given["title"], state.env, opening.map)
     elif index + 3 < len(tokens) and tokens[index + 1].type == "heading_open":
         title = tokens[index + 2]
         del tokens[index + 1 : index + 4]

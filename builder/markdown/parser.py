@@ -26,11 +26,13 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
 from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise_all
-from builder.figures.html import PLACEHOLDER, figure_numbers
+from builder.figures.html import PLACEHOLDER
 from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
 from builder.markdown.callouts import callouts_plugin
+from builder.markdown.crossref import crossref_plugin
 from builder.markdown.divs import divs_plugin
+from builder.markdown.floats import floats_plugin
 from builder.markdown.guards import check_environment_closed, nesting_plugin
 from builder.markdown.heading_ids import heading_ids_rule
 from builder.markdown.html_math import html_math_plugin
@@ -40,8 +42,6 @@ from builder.markdown.kramdown_extras import kramdown_extras_plugin
 from builder.markdown.kramdown_math import UNCLOSED, kramdown_math_plugin
 from builder.markdown.references import local_references
 from builder.model import FigureBlock, Heading, ParsedBody
-
-_FIG_REF = re.compile(r"@(fig-[A-Za-z0-9_-]*[A-Za-z0-9])")
 
 # Which delimiters each math token type is written back with, for MathJax to find.
 _MATH_TOKENS = {
@@ -81,18 +81,18 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
     if dialect != "kramdown":  # Pandoc's and Quarto's syntax; kramdown has none of it
         md.use(divs_plugin)
         md.use(callouts_plugin)
+        md.use(floats_plugin)
     if dialect == "kramdown":  # after the anchors: its table of contents links to their ids
         md.use(kramdown_attrs_plugin)
         md.use(kramdown_extras_plugin)
     md.use(inline_code_plugin)
-    md.inline.ruler.push("figure_ref", _figure_ref_rule)
+    md.use(crossref_plugin)  # figure blocks' labels, in both dialects
     md.core.ruler.after("block", "figure_blocks", _collect_figure_blocks)
     md.core.ruler.push("checks", _check_inline)
     md.core.ruler.push("author_html", check_author_html)
     for name in _MATH_TOKENS:
         md.add_render_rule(name, _render_math)
     md.add_render_rule("fence", _render_fence)
-    md.add_render_rule("figure_ref", _render_figure_ref)
     return md
 
 
@@ -116,7 +116,8 @@ def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning
         html=html,
         excerpt=_excerpt(md, tokens, env),
         has_math=any(_is_math(t) for t in tokens) or 'class="math' in html
-        or any('class="math"' in block.caption_html for block in env["blocks"]),
+        or any('class="math"' in caption for block in env["blocks"]
+               for caption in (block.caption_html, *block.subcaptions_html)),
         headings=tuple(
             Heading(int(t.tag[1]), str(t.attrs.get("id", "")), tokens[i + 1].content)
             for i, t in enumerate(tokens)
@@ -188,13 +189,9 @@ def _collect_figure_blocks(state: StateCore) -> None:
         except BuildError as error:  # options that are not YAML: the block cannot be read
             errors.append(error)
             continue
-        md = state.md
-        caption = md.renderInline(options["fig-cap"], env) \
-            if isinstance(options.get("fig-cap"), str) else ""
         code_html = highlight(code + "\n", "python", {})
-        block = FigureBlock(
-            len(blocks), line, code, options, option_lines,
-            code_html=code_html, caption_html=caption,
+        block = FigureBlock(  # its number and captions come once all is read (crossref.py)
+            len(blocks), line, code, options, option_lines, code_html=code_html,
             option_count=_line_count(content) - _line_count(code),
             fenced_html=_fenced(token, content, code) if options.get("echo") == "fenced" else "",
         )
@@ -210,7 +207,6 @@ def _collect_figure_blocks(state: StateCore) -> None:
             seen[value] = option_lines[key]
         token.meta["figure"] = block.index
         blocks.append(block)
-    env["figure_numbers"] = figure_numbers(blocks)
 
 
 def _fenced(token: Token, content: str, code: str) -> str:
@@ -325,35 +321,12 @@ def _display_brackets_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-# --- figure references and inline checks -----------------------------------------------
-
-
-def _figure_ref_rule(state: StateInline, silent: bool) -> bool:
-    pos = state.pos
-    if state.src[pos] != "@" or (pos > 0 and (state.src[pos - 1].isalnum())):
-        return False
-    match = _FIG_REF.match(state.src, pos)
-    if not match:
-        return False
-    if not silent:
-        token = state.push("figure_ref", "", 0)
-        token.meta["label"] = match.group(1)
-    state.pos = match.end()
-    return True
-
-
-def _render_figure_ref(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
-) -> str:
-    label = tokens[idx].meta["label"]
-    number = env.get("figure_numbers", {}).get(label)
-    return f'<a class="figure-ref" href="#{escapeHtml(label)}">Figure&nbsp;{number}</a>'
+# --- inline checks ----------------------------------------------------------------------
 
 
 def _check_inline(state: StateCore) -> None:
-    """Report references to unknown figures and ``$$`` that never closes, with their lines."""
+    """Report ``$$`` that never closes, with its line."""
     env = state.env
-    numbers = env.get("figure_numbers", {})
     for token in state.tokens:
         if token.type != "inline" or not token.children or token.map is None:
             continue
@@ -361,12 +334,6 @@ def _check_inline(state: StateCore) -> None:
         for child in token.children:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
-            elif child.type == "figure_ref" and child.meta["label"] not in numbers:
-                env.setdefault("errors", []).append(BuildError(
-                    f"@{child.meta['label']} refers to no figure block of this post",
-                    env["path"], line,
-                    hint="give the figure block '#| label: fig-…' with the same name",
-                ))
             elif child.type == "text" and child.content.strip() == "$$":
                 raise BuildError(
                     "display math opened here with $$ is never closed", env["path"], line
@@ -379,7 +346,7 @@ def _check_inline(state: StateCore) -> None:
 def _render_math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     tag, opening, closing = _MATH_TOKENS[token.type]
-    label = token.info if token.type == "math_block_label" else ""
+    label = token.info if token.type == "math_block_label" else token.meta.get("label", "")
     attrs = dict(token.attrs)  # a kramdown attribute list's, if any: {: .equation #id}
     kind = "math display" if token.type == "math_inline_double" else "math"
     attrs["class"] = f"{kind} {attrs['class']}" if attrs.get("class") else kind

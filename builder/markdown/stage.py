@@ -31,7 +31,7 @@ _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 # re-parses every post instead of serving HTML the new code would not make.
 # Every module of the folders named here, and the single modules, shape a parsed post.
 _PARSER_CODE = ("sources", "markdown", "model.py", "figures/options.py", "figures/html.py",
-                "figures/defaults.py")
+                "figures/outputs_html.py", "figures/layout.py", "figures/defaults.py")
 _PARSER_LIBRARIES = ("markdown_it", "mdit_py_plugins", "pygments", "yaml", "liquid")
 
 

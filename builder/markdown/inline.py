@@ -1,0 +1,24 @@
+"""Inline Markdown read apart from the page's text: a caption, a callout's title.
+
+``MarkdownIt.parseInline`` runs every core rule on the fragment, the footnotes' among them:
+given the page's ``env`` after its footnotes were read, that rule would append the page's
+footnote list to each caption. So the fragment is read with the page's ``env`` less its
+footnotes (everything else, cross-reference numbers included, is shared).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+
+def inline_token(md: MarkdownIt, text: str, env: dict[str, Any],
+                 line: list[int] | None = None) -> Token:
+    """The ``inline`` token of ``text`` (its children are what it says); ``line``: the body
+    lines it came from, for warnings about it."""
+    apart = {key: value for key, value in env.items() if key != "footnotes"}
+    token = md.parseInline(text, apart)[0]
+    token.map = line
+    return token
