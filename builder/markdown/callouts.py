@@ -50,7 +50,7 @@ def callout_type(attributes: Attributes) -> str | None:
 
 
 def _callouts(state: StateCore) -> None:
-    if state.inlineMode:  # md.parseInline (a title) runs the core rules too
+    if state.inlineMode or not state.env.get("divs"):  # parseInline runs core rules too
         return
     tokens = state.tokens
     i = 0

@@ -93,6 +93,7 @@ def _cite_rule(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         label = match.group(1)
+        state.env["refs"] = True  # the post's references are checked only then
         token = state.push("crossref", "", 0)
         token.meta["refs"] = [Reference(label[0].lower() + label[1:], label[0].isupper())]
     state.pos = match.end()
@@ -119,6 +120,7 @@ def _bracket_rule(state: StateInline, silent: bool) -> bool:
         refs.append(Reference(label[0].lower() + label[1:], label[0].isupper(),
                               "" if suppress else (prefix or None)))
     if not silent:
+        state.env["refs"] = True
         state.push("crossref", "", 0).meta["refs"] = refs
     state.pos = match.end()
     return True
@@ -150,7 +152,9 @@ def _number_and_check(state: StateCore) -> None:
             targets[label] = Target(kind, counts[kind])
         return targets[label]
 
-    for token in state.tokens:
+    labelled = "{#" in state.src  # else only figure blocks can be targets
+    equations = "{#eq-" in state.src
+    for token in state.tokens if blocks or labelled else ():
         if token.type == "float_open":
             add(token.meta["label"], token.meta["kind"])
             floats.append((token.meta["label"], token.meta["kind"], []))
@@ -163,7 +167,7 @@ def _number_and_check(state: StateCore) -> None:
         elif token.type == "fence" and "figure" in token.meta:
             index = token.meta["figure"]
             blocks[index] = _number_block(blocks[index], add, counts, targets, open_parents)
-        for child in [token, *(token.children or ())]:
+        for child in [token, *(token.children or ())] if equations else ():
             if child.type in ("math_inline_double", "math_block") and child.meta.get("label"):
                 target = add(child.meta["label"], "eq")
                 if target is not None:
@@ -171,7 +175,8 @@ def _number_and_check(state: StateCore) -> None:
     env["crossref"] = targets
     env["crossref_open"] = open_parents
     captions = _render_block_captions(state, blocks)
-    _check_references(state, captions)
+    if env.get("refs"):
+        _check_references(state, captions)
 
 
 def _number_block(block: FigureBlock, add: Any, counts: dict[str, int],

@@ -80,6 +80,7 @@ def _fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     old_parent, old_max = state.parentType, state.lineMax
     state.parentType = "fenced_div"  # type: ignore[assignment]
     state.lineMax = last
+    state.env["divs"] = True  # the rules giving divs a meaning look for them only then
     token = state.push("div_open", "div", 1)
     token.markup, token.block, token.map = ":::", True, [start, last + (1 if closed else 0)]
     token.meta["attrs"] = attributes

@@ -37,6 +37,7 @@ from builder.markdown.inline import inline_token
 from builder.markdown.pandoc_attrs import Attributes, braced_attributes
 
 _DOLLARS = re.compile(r"(?<!\\)\$\$")
+_CAPTION_LINE = re.compile(r"^[ \t>]*(?:[Tt]able)?:\s", re.M)
 _CAPTION = re.compile(r"(?:[Tt]able)?:\s+(.+)", re.S)
 _PLACES = ("top", "bottom", "margin")
 PANDOC_COLUMNS = 72  # Pandoc's --columns: wider pipe tables get widths from their dashes
@@ -82,8 +83,13 @@ def _image_attributes(state: StateInline, silent: bool) -> bool:
 def _floats(state: StateCore) -> None:
     if state.inlineMode:  # md.parseInline (a caption, a title) runs the core rules too
         return
-    _table_captions(state)
-    _equation_labels(state)
+    source = state.src  # most posts have none of this: a look at the text skips the walks
+    if _CAPTION_LINE.search(source):
+        _table_captions(state)
+    if "{#eq-" in source:
+        _equation_labels(state)
+    if "{#fig-" not in source and not state.env.get("divs"):
+        return
     tokens = state.tokens
     i = 0
     while i < len(tokens):

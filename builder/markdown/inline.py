@@ -21,4 +21,6 @@ def inline_token(md: MarkdownIt, text: str, env: dict[str, Any],
     apart = {key: value for key, value in env.items() if key != "footnotes"}
     token = md.parseInline(text, apart)[0]
     token.map = line
+    if apart.get("refs"):  # its references are checked with the page's
+        env["refs"] = True
     return token
