@@ -59,11 +59,10 @@ def _line(state: StateBlock, number: int) -> str:
 
 
 def _fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if state.sCount[start] - state.blkIndent >= 4:
+    if state.sCount[start] - state.blkIndent >= 4 or \
+            not state.src.startswith(":::", state.bMarks[start] + state.tShift[start]):
         return False
     first = _line(state, start)
-    if not first.startswith(":::"):
-        return False
     attributes = opening_attributes(first)
     if attributes is None:
         return False

@@ -37,7 +37,8 @@ from builder.markdown.inline import inline_token
 from builder.markdown.pandoc_attrs import Attributes, braced_attributes
 
 _DOLLARS = re.compile(r"(?<!\\)\$\$")
-_CAPTION_LINE = re.compile(r"^[ \t>]*(?:[Tt]able)?:\s", re.M)
+# A line that may be a table's caption (after a line break: a search from "\n" is quick).
+_CAPTION_LINE = re.compile(r"\n[ \t>]*(?:[Tt]able)?:\s")
 _CAPTION = re.compile(r"(?:[Tt]able)?:\s+(.+)", re.S)
 _PLACES = ("top", "bottom", "margin")
 PANDOC_COLUMNS = 72  # Pandoc's --columns: wider pipe tables get widths from their dashes
@@ -45,8 +46,7 @@ PANDOC_COLUMNS = 72  # Pandoc's --columns: wider pipe tables get widths from the
 
 def floats_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.push("image_attributes", _image_attributes)
-    md.block.ruler.before("math_block", "labelled_math", _labelled_math,
-                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.block.ruler.before("math_block", "labelled_math", _labelled_math)
     md.core.ruler.before("anchor", "floats", _floats)
     for name in ("float_open", "float_close", "float_caption", "image_figure_open",
                  "image_figure_close", "panel_open", "panel_close", "row_open", "row_close",
@@ -84,7 +84,8 @@ def _floats(state: StateCore) -> None:
     if state.inlineMode:  # md.parseInline (a caption, a title) runs the core rules too
         return
     source = state.src  # most posts have none of this: a look at the text skips the walks
-    if _CAPTION_LINE.search(source):
+    if _CAPTION_LINE.search(source) or source.lstrip(" \t>").startswith((":", "Table:",
+                                                                         "table:")):
         _table_captions(state)
     if "{#eq-" in source:
         _equation_labels(state)
@@ -363,7 +364,7 @@ def _labelled_math(state: StateBlock, start: int, end: int, silent: bool) -> boo
     if state.sCount[start] - state.blkIndent >= 4:
         return False
     begin = state.bMarks[start] + state.tShift[start]
-    if not state.src.startswith("$$", begin):
+    if not state.src.startswith("$$", begin) or "{#eq-" not in state.src:
         return False
     close = _DOLLARS.search(state.src, begin + 2)
     if close is None:
