@@ -59,6 +59,8 @@ class FigureBlock:
     number: int | None = None  # its figure's or table's number (crossref.py), if labelled
     # fig-subcap (or tbl-subcap) rendered, or each caption of a list of fig-cap
     subcaptions_html: tuple[str, ...] = ()
+    # (n, line) of each reference to its n-th sub-figure where their count is not yet known
+    subrefs: tuple[tuple[int, int], ...] = ()
 
     @property
     def code_line(self) -> int:

@@ -267,6 +267,12 @@ def test_figure_divs_images_and_panels(site: Project) -> None:
     assert re.findall(r"flex-basis: ([\d.]+)%", panel)[:3] == ["33.3", "33.3", "33.3"]
     assert "<figcaption>Left</figcaption>" in panel  # an image in a panel shows its caption
     assert '<a class="quarto-xref" href="#fig-single">Figure&nbsp;3</a> is the third' in html
+    # a figure div inside a callout, both with ::: fences: each closes where it should
+    tip = element(html, '<div class="callout callout-tip')
+    assert figure_ids(element(tip, '<figure id="fig-pair"')) == ["fig-pair", "fig-pair-box",
+                                                                  "fig-pair-gauss"]
+    assert '<a class="quarto-xref" href="#fig-pair-gauss">Figure&nbsp;4 (b)</a>' in tip
+    assert "<p>After the callout.</p>" in html.split(tip)[1]
 
 
 def test_reference_forms_and_warnings(project: Project) -> None:
@@ -327,10 +333,21 @@ def test_a_sub_caption_count_that_does_not_match_is_a_warning(project: Project) 
         import matplotlib.pyplot as plt
         plt.figure(); plt.show(); plt.figure()
         ```
+
+        ```{python}
+        #| label: fig-t
+        #| fig-subcap: true
+        plt.figure(); plt.show(); plt.figure()
+        ```
+
+        @fig-t-2 is there, @fig-t-5 is not.
         """)
     stderr = project.build().stderr
     assert "posts/2021-04-08-count.md:6: warning: fig-subcap gives 3 captions but the block " \
         "showed 2 figures" in stderr
+    assert "posts/2021-04-08-count.md:17: warning: @fig-t-5 refers to figure 5 of the block " \
+        "on line 11, which showed 2" in stderr
+    assert "fig-t-2 refers" not in stderr
 
 
 @needs_chromium

@@ -96,6 +96,7 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
             stage.results[meta.source][block.index] = FigureResult(block.index, tuple(outputs))
             options = block.options
             _check_subcaptions(block, outputs, meta.source, stage.warnings)
+            _check_subrefs(block, outputs, meta.source, stage.warnings)
             captioned = "fig-cap" in options or block.label.startswith("fig-")
             if captioned and not any(o.image for o in outputs) and options.get("output", True) \
                     is not False and options.get("include", True) is not False:
@@ -128,13 +129,30 @@ def _check_subcaptions(block: FigureBlock, outputs: list[CellOutput], source: st
         given = block.options.get(key)
         if not isinstance(given, list):
             continue
-        shown = sum(o.image is not None if what == "figure" else
-                    o.kind == "html" and "<table" in o.text for o in outputs)
+        shown = _count(outputs, what)
         if shown != len(given):
             warnings.append(BuildWarning(
                 source, block.option_lines.get(key, block.line),
                 f"{key} gives {len(given)} captions but the block showed {shown} "
                 f"{what}{'s' if shown != 1 else ''}", "give one caption per " + what))
+
+
+def _check_subrefs(block: FigureBlock, outputs: list[CellOutput], source: str,
+                   warnings: list[BuildWarning]) -> None:
+    """``@fig-x-4`` where the block showed three figures: a warning at the reference."""
+    what = "table" if block.label.startswith("tbl-") else "figure"
+    shown = _count(outputs, what)
+    for number, line in block.subrefs:
+        if number > shown:
+            warnings.append(BuildWarning(
+                source, line, f"@{block.label}-{number} refers to {what} {number} of the block "
+                f"on line {block.line}, which showed {shown}"))
+
+
+def _count(outputs: list[CellOutput], what: str) -> int:
+    """How many figures (images) or tables the block showed."""
+    return sum(o.image is not None if what == "figure" else
+               o.kind == "html" and "<table" in o.text for o in outputs)
 
 
 def _publish_written(meta: PostMeta, body: ParsedBody,

@@ -266,10 +266,13 @@ def resolve(env: dict[str, Any], label: str) -> Target | None:
 
 def _check_references(state: StateCore, captions: list[Token]) -> None:
     """A warning, at its line, for each reference to nothing (Quarto: "Unable to resolve
-    crossref @fig-x"), in the text and in captions and titles."""
+    crossref @fig-x"), in the text and in captions and titles. References to sub-figures of
+    a block whose count is known only when it runs (``fig-subcap: true``) are noted on the
+    block, for the figure stage to check."""
     from builder.markdown.parser import warn_at
 
     env = state.env
+    subrefs: dict[str, list[tuple[int, int]]] = {}
     for token in [*state.tokens, *captions, *_held_inlines(state.tokens)]:
         if token.type != "inline" or not token.children or token.map is None:
             continue
@@ -282,6 +285,14 @@ def _check_references(state: StateCore, captions: list[Token]) -> None:
                     if resolve(env, ref.label) is None:
                         warn_at(env, line, f"@{ref.label} refers to nothing in this post: shown "
                                 f"as ?@{ref.label}, as Quarto does", _hint(ref.label))
+                    elif ref.label not in env["crossref"]:  # a block's sub-figure: counted
+                        parent, _, number = ref.label.rpartition("-")  # once the block ran
+                        subrefs.setdefault(parent, []).append((int(number),
+                                                               env["body_line"] + line))
+    blocks = env.get("blocks", [])
+    for i, block in enumerate(blocks):
+        if block.label in subrefs:
+            blocks[i] = replace(block, subrefs=tuple(subrefs[block.label]))
 
 
 def _held_inlines(tokens: list[Token]) -> list[Token]:
