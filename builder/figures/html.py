@@ -72,9 +72,7 @@ def _fold_summary(block: FigureBlock, number: int | None) -> str:
     """What a folded block's toggle says: "Code" alone, a dozen times in a post, leaves a
     screen-reader user (who lists the page's controls) nothing to tell the folds apart."""
     if number is not None:
-        what = "Table" if block.label.startswith("tbl-") and "label" in block.options \
-            else "Figure"
-        return f"Code for {what} {number}"
+        return f"Code for {'Table' if float_kind(block) == 'tbl' else 'Figure'} {number}"
     caption = " ".join(unescape(re.sub(r"<[^>]*>", "", block.caption_html)).split())
     return f"Code for “{caption}”" if caption else "Code"
 

@@ -29,6 +29,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from builder.figures.html import float_kind
 from builder.figures.layout import has_layout
 from builder.markdown.inline import inline_token
 from builder.model import FigureBlock
@@ -220,8 +221,7 @@ def _render_block_captions(state: StateCore, blocks: list[FigureBlock]) -> list[
 
     for i, block in enumerate(blocks):
         options = block.options
-        kind = "tbl" if block.label.startswith("tbl-") or (
-            "fig-cap" not in options and "tbl-cap" in options) else "fig"
+        kind = float_kind(block)
         captions = options.get(f"{kind}-cap", options.get("fig-cap"))
         subcaps = options.get(f"{kind}-subcap")
         texts = captions if isinstance(captions, list) else []
