@@ -1,5 +1,5 @@
 """Quarto's layout and cross-reference features, one fixture post each (in
-``tests/quarto/posts``, dated April 2021): callouts, figure and table floats, sub-figures,
+``tests/quarto/posts``, named in ``POSTS``): callouts, figure and table floats, sub-figures,
 equations, and references to them. The posts are built once, without the other Quarto
 fixtures (those run figure blocks this module does not need)."""
 
@@ -19,6 +19,8 @@ from tests.browser import CHROMIUM, browser_page, serve_folder
 from tests.conftest import REPO, Project
 
 FIXTURE = Path(__file__).parent / "quarto"
+POSTS = ("2021-04-01-callouts.md", "2021-04-02-subfigures.md", "2021-04-03-tables.md",
+         "2021-04-04-equations.md", "2021-04-05-figure-divs.md")
 ARTIFACTS = REPO / "test-artifacts"
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
@@ -27,9 +29,9 @@ needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs D
 def site(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("quarto-layout") / "blog"
     shutil.copytree(FIXTURE, root)
-    for post in (root / "posts").glob("*.md"):
-        if not post.name.startswith("2021-04-"):
-            post.unlink()
+    for entry in (root / "posts").iterdir():
+        if entry.name not in POSTS:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     project = Project(root)
     project.stderr = project.build().stderr  # type: ignore[attr-defined]
     return project
