@@ -31,11 +31,11 @@ from builder.figures.stage import Progress, run_figures
 from builder.fsutil import Stamp, digest, exclusive_lock
 from builder.markdown.stage import ParseCache, ParseWorkers, parse_posts, read_sources
 from builder.math.cache import MathCache
-from builder.math.stage import MathSource, typeset_math
+from builder.math.stage import MathSource, typeset_feed_math, typeset_math
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages.assets import asset_outputs, bundle_outputs, static_files
 from builder.pages.cards import make_cards
-from builder.pages.plan import PAGES_VERSION, SitePost, build_pages
+from builder.pages.plan import PAGES_VERSION, SitePost, build_pages, feed_posts
 from builder.pages.render import Renderer, available_layouts, templates_digest
 from builder.pages.search import SearchIndex, search_warning, searchable
 from builder.pages.shadowed import drop_shadowed_files, drop_shadowed_pages
@@ -134,13 +134,16 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         ]
         clock.lap("figures")
 
-        math = typeset_math(config, [MathSource(p.key, p.meta, p.has_math, p.figures, p.html)
-                                     for p in site_posts],
-                            _math_cache(config, options), options.jobs,
-                            whole=options.session is not None)
+        math_cache = _math_cache(config, options)
+        math = typeset_math(config, [_math_source(p) for p in site_posts], math_cache,
+                            options.jobs, whole=options.session is not None)
         report.math_typeset = math.typeset
         warn_all(math.warnings)
-        site_posts = [replace(p, typeset=math.typesetters.get(p.meta.source, str))
+        feed_math = typeset_feed_math(config, [_math_source(p) for p in
+                                               feed_posts(config, site_posts)],
+                                      math_cache, options.jobs)
+        site_posts = [replace(p, typeset=math.typesetters.get(p.meta.source, str),
+                              feed_typeset=feed_math.typesetters.get(p.meta.source))
                       for p in site_posts]
         clock.lap("math")
 
@@ -153,7 +156,8 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         search = searchable(config) and bool(site_posts)
         warn_all(search_warning(config))
         renderer = Renderer(config, versions, math.fonts, search)
-        base_key = _site_key(config, options, versions, math.fingerprint, search)
+        base_key = _site_key(config, options, versions,
+                             math.fingerprint or feed_math.fingerprint, search)
         outputs = build_pages(config, site_posts, renderer, base_key, _updated(site_posts))
         index = None
         if search:  # of the posts' pages; the preview keeps its last index (README)
@@ -313,6 +317,10 @@ def _site_post(config: Config, cache: ParseCache, key: str, meta: PostMeta, body
     if body.inline:  # listings and feeds show the values too
         body = replace(body, excerpt=fill_inline(body.excerpt, body.inline, results))
     return SitePost(key, meta, body, tuple(results[k] for k in sorted(results)), html)
+
+
+def _math_source(post: SitePost) -> MathSource:
+    return MathSource(post.key, post.meta, post.has_math, post.figures, post.html)
 
 
 def _math_cache(config: Config, options: BuildOptions) -> MathCache:

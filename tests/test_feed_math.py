@@ -53,3 +53,12 @@ def test_only_typeset_math_changes() -> None:
                                   '1998/Math/MathML"><mi>x</mi></math></span> b</p>')
     failed = '<span class="math math-error" title="MathJax: x">\\(x^^2\\)</span>'
     assert as_mathml(failed) == failed  # what MathJax rejected stays as written
+
+
+def test_with_math_left_to_the_browser_the_feed_still_carries_mathml(project: Project) -> None:
+    project.write("site.toml", 'mathjax = "client"\nbase_url = "https://ex.org/"\n')
+    project.post("2021-02-03-heat.md", POST)
+    project.build()
+    assert "<mjx-container" not in project.page("2021/02/03/heat/index.html")  # the browser's
+    content = feedparser.parse(project.page("feed.xml")).entries[0].content[0].value
+    assert len(re.findall(r"<math\b", content)) == 3 and "\\(" not in content

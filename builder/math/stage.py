@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +73,11 @@ def math_options(config: Config) -> dict[str, Any]:
 
 
 def typeset_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
-                 jobs: int, whole: bool = False) -> MathResult:
+                 jobs: int, whole: bool = False, publish: bool = True) -> MathResult:
     """``whole``: publish MathJax's whole stylesheet and fonts, not the site's cut of them
     (the preview: a formula with a new glyph then patches the open page like a prose edit,
-    instead of changing the stylesheet and reloading it)."""
+    instead of changing the stylesheet and reloading it). ``publish`` False: no stylesheet
+    or fonts (the feed's MathML needs neither)."""
     if not config.math_at_build:
         return MathResult()
     options = math_options(config)
@@ -122,7 +123,7 @@ def typeset_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
         if row is not None:
             result.warnings += row.warnings
             result.typesetters[post.meta.source] = _typesetter(options, cache, row.key)
-    if rows:
+    if rows and publish:
         used = None if whole else frozenset().union(*(row.tokens for row in rows.values()))
         _publish(result, options, cache, _stylesheet_name(options, used), rules, used)
     return result
@@ -147,6 +148,17 @@ def _publish(result: MathResult, options: dict[str, Any], cache: MathCache, name
     folder = stylesheet.rsplit("/", 1)[0] + "/"
     result.files = {stylesheet: known} | {folder + path: file for path, file in fonts.items()}
     result.fonts = FontPreloads(css, folder)
+
+
+def typeset_feed_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
+                      jobs: int) -> MathResult:
+    """Typesetters for the feed's posts when the pages leave math to the reader's browser
+    (``mathjax = "client"``): feed readers run no MathJax, so the feed's formulas are
+    typeset here all the same (for their MathML), kept in ``.cache/math`` like the pages'.
+    MathJax's complaints are the browser's to show, so they are not said twice."""
+    if config.math_at_build or not any(post.has_math for post in posts):
+        return MathResult()
+    return typeset_math(replace(config, mathjax="build"), posts, cache, jobs, publish=False)
 
 
 def _row(config: Config, meta: PostMeta, key: str, elements: list[MathElement],

@@ -41,6 +41,8 @@ class SitePost:
     # Puts the post's math, typeset at build time, into its HTML or its excerpt's (pages;
     # the feed takes the MathML of it).
     typeset: Callable[[str], str] = str
+    # The same for the feed, where the pages leave math to the browser (mathjax = "client")
+    feed_typeset: Callable[[str], str] | None = None
 
     @property
     def has_math(self) -> bool:
@@ -104,10 +106,17 @@ def build_pages(
     outputs.append(Output("robots.txt", _hash(base_key, "robots"),
                           lambda: renderer.render("robots.txt"), "the robots.txt file"))
     if config.absolute_base:  # without it, Atom ids and sitemap locations would be invalid
-        outputs.append(_feed(config, renderer, base_key, dated[: config.feed_limit],
+        outputs.append(_feed(config, renderer, base_key, feed_posts(config, posts),
                              figure_keys, updated))
         outputs.append(_sitemap(renderer, base_key, posts, by_tag))
     return outputs
+
+
+def feed_posts(config: Config, posts: Sequence[SitePost]) -> list[SitePost]:
+    """The posts the feed carries (none without an absolute base_url): the newest dated ones."""
+    if not config.absolute_base:
+        return []
+    return [p for p in posts if p.meta.layout != "page"][: config.feed_limit]
 
 
 def _post_page(
@@ -211,7 +220,8 @@ def _feed(
                 updated.isoformat())
 
     def produce() -> bytes:  # math as MathML: feed readers run no MathJax
-        entries = [{"post": p.meta, "content": as_mathml(p.typeset(p.html()))} for p in posts]
+        entries = [{"post": p.meta, "content": as_mathml((p.feed_typeset or p.typeset)(p.html()))}
+                   for p in posts]
         return renderer.render("feed.xml", entries=entries,
                                updated=updated.astimezone(UTC).isoformat())
 
