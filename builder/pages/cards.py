@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from builder.config import Config
@@ -89,8 +90,10 @@ def _first_figure(post: SitePost, images: dict[str, Output]
                   ) -> tuple[Output | None, str | None]:
     """The output and digest of the post's first raster figure (an animation's first frame
     is drawn), if it has one."""
-    folder = str(PurePosixPath(post.meta.output_file).parent)
-    folder = "" if folder == "." else folder + "/"
+    if not post.figures:
+        return None, None
+    folder = posixpath.dirname(post.meta.output_file)
+    folder = folder + "/" if folder else ""
     for result in post.figures:
         for image in result.images:
             output = images.get(folder + image.file)
