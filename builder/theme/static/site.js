@@ -12,6 +12,11 @@
   var root = document.documentElement;
   var systemDark = window.matchMedia("(prefers-color-scheme: dark)");
 
+  function onChange(query, listener) {  // Safari before 14 knows only addListener
+    if (query.addEventListener) query.addEventListener("change", listener);
+    else if (query.addListener) query.addListener(listener);
+  }
+
   function stored() {
     try { return localStorage.getItem("theme"); } catch (e) { return null; }
   }
@@ -60,7 +65,7 @@
       remember(choice);
       setTheme(choice);
     });
-    systemDark.addEventListener("change", function () { setTheme(stored()); });
+    onChange(systemDark, function () { setTheme(stored()); });
     window.addEventListener("storage", function (event) {  // a choice made in another tab
       if (event.key === "theme" || event.key === null) setTheme(stored());
     });
@@ -146,7 +151,7 @@
     var wide = window.matchMedia("(min-width: 80em)");
     function fold() { details.open = wide.matches; }
     fold();
-    wide.addEventListener("change", fold);
+    onChange(wide, fold);
 
     var links = nav.querySelectorAll("a[href^='#']");
     var targets = [];
