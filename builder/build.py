@@ -163,7 +163,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         if search:  # of the posts' pages; the preview keeps its last index (README)
             indexed = {post.meta.output_file for post in site_posts}
             index = SearchIndex(config, [o for o in outputs if o.path in indexed],
-                                keep_stale=options.session is not None)
+                                keep_stale=options.session is not None, jobs=options.jobs)
             outputs += index.outputs or []
         clock.lap("plan")
 

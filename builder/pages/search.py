@@ -71,8 +71,9 @@ class SearchIndex:
     """The index of ``pages`` (the outputs of the site's posts and pages): its outputs, read
     from the cache when it holds this index, else ``derived``, which makes it."""
 
-    def __init__(self, config: Config, pages: Sequence[Output], keep_stale: bool = False
-                 ) -> None:
+    def __init__(self, config: Config, pages: Sequence[Output], keep_stale: bool = False,
+                 jobs: int = 1) -> None:
+        self.jobs = jobs
         found = pagefind()
         assert found is not None
         self.program, version = found
@@ -150,16 +151,19 @@ class SearchIndex:
         if not isinstance(known, dict):
             known = {}
         kept: dict[str, list] = {}
+        todo: list[tuple[str, str]] = []  # (the written page, its copy)
+        keys = {}
         for page in self.pages:
             copy = mirror / page.path
             record = known.get(page.path)
             if record == [page.key, _size(copy)]:
                 kept[page.path] = record
-                continue
-            with open(locate(page.path), encoding="utf-8") as handle:
-                data = slim(handle.read()).encode()
-            atomic_write(copy, data)
-            kept[page.path] = [page.key, len(data)]
+            else:
+                todo.append((locate(page.path), str(copy)))
+                keys[str(copy)] = (page.path, page.key)
+        for copy, size in _copy_slimmed(todo, self.jobs):
+            path, key = keys[copy]
+            kept[path] = [key, size]
         for path in set(known) - set(kept):
             with contextlib.suppress(OSError):
                 (mirror / path).unlink()
@@ -200,6 +204,28 @@ class SearchIndex:
         for path in self.folder.iterdir():
             if path.suffix in (".json", ".pack") and path.stem not in (self.key, "pages"):
                 path.unlink(missing_ok=True)
+
+
+def _copy_slimmed(todo: list[tuple[str, str]], jobs: int) -> list[tuple[str, int]]:
+    """Write each page's slimmed copy; (copy, its size) of each. Many pages (a cold build's)
+    are shared among forked workers: it is a second of CPU for a thousand math-heavy pages."""
+    from builder.procutil import can_fork, process_pool
+
+    if jobs < 2 or len(todo) < 64 or not can_fork():
+        return _slim_copies(todo)
+    with process_pool(jobs, fork=True) as pool:
+        shares = [pool.submit(_slim_copies, todo[i::jobs]) for i in range(jobs)]
+        return [done for share in shares for done in share.result()]
+
+
+def _slim_copies(todo: list[tuple[str, str]]) -> list[tuple[str, int]]:
+    made = []
+    for page, copy in todo:
+        with open(page, encoding="utf-8") as handle:
+            data = slim(handle.read()).encode()
+        atomic_write(Path(copy), data)
+        made.append((copy, len(data)))
+    return made
 
 
 def _size(path: Path) -> int | None:
