@@ -177,6 +177,21 @@ def test_nothing_changed_writes_nothing(project: Project) -> None:
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == mtimes
 
 
+def test_the_build_after_a_cold_one_renders_nothing(project: Project) -> None:
+    """The posts parsed afresh and the same posts read back from the parse cache make the
+    same page keys (a date's time zone once differed between the two), so the build after
+    a cold one renders nothing again."""
+    import json
+
+    make_posts(project, 3)
+    project.build()
+    state = next((project.root / ".cache" / "site").glob("*.json"))
+    keys = {path: record[0] for path, record in json.loads(state.read_bytes())["outputs"].items()}
+    project.build()
+    again = {path: record[0] for path, record in json.loads(state.read_bytes())["outputs"].items()}
+    assert again == keys
+
+
 def changed_files(project: Project, action) -> set[str]:
     """The site's files an action changed; the search index stands for its files as one
     ("pagefind/"), since which of them change depends on how Pagefind splits its index."""

@@ -164,9 +164,13 @@ def _remembered(memo: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
 
 def _listed_digest(meta: PostMeta, excerpt: str, parse_key: str) -> str:
     """Hash of what a listing shows of a post. A parse key fixes all of it, so the hash is
-    remembered per key (a preview server rebuilds its listings without rehashing them)."""
+    remembered per key (a preview server rebuilds its listings without rehashing them).
+    The date goes in as text: its ``repr`` names its time zone's class, which a parse
+    read back from the cache (``timezone.utc``) does not share with a fresh one
+    (``ZoneInfo('UTC')``), so every listing was rendered again after a cold build."""
     return _remembered(_LISTED, parse_key,
-                       lambda: _hash(meta.title, meta.url, meta.date, meta.tags, excerpt))
+                       lambda: _hash(meta.title, meta.url, meta.date.isoformat(), meta.tags,
+                                     excerpt))
 
 
 def _listed(config: Config, meta: PostMeta, excerpt: str, parse_key: str,
