@@ -178,6 +178,7 @@ def test_inline_code_shows_its_value_in_the_text(quarto_site: Project) -> None:
     assert "<td>np.float64(4.0)</td>" in html or "<td>4.0</td>" in html  # numpy's own repr
     assert "stays code: <code>{python} 6 * 7</code>, <code>{python}6 * 7</code>" in html
     assert '<code class="language-markdown"><span class="sb">`{python} 6 * 7`</span>' in html
+    assert '<h2 id="with-lensamples-samples">With 3 samples <a class="header-anchor"' in html
     assert "inline-code" not in html  # every placeholder filled
     # the Markdown value's math is typeset like the post's own
     assert any("msup" in mathml for _, mathml in typeset(html))

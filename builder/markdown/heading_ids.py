@@ -13,7 +13,8 @@ from __future__ import annotations
 from markdown_it.rules_core import StateCore
 from mdit_py_plugins.anchors.index import slugify, unique_slug
 
-_TEXT = frozenset({"text", "code_inline", "math_inline", "math_inline_double"})
+# (inline code `{python} n` is named by its code: its value is not known when ids are made)
+_TEXT = frozenset({"text", "code_inline", "math_inline", "math_inline_double", "inline_code"})
 LEVELS = range(1, 5)  # the levels the anchors plugin gives ids and links (parser.py)
 
 

@@ -158,7 +158,8 @@ def _name_heading_anchors(state: StateCore) -> None:
             continue
         children = state.tokens[i + 1].children or []
         title = "".join(child.content for child in children
-                        if child.type in ("text", "code_inline") or child.type in _MATH_TOKENS)
+                        if child.type in ("text", "code_inline", "inline_code")
+                        or child.type in _MATH_TOKENS)
         for child in children:
             if child.type == "link_open" and child.attrGet("class") == "header-anchor":
                 child.attrSet("aria-label", f"Direct link to {' '.join(title.split())}")
