@@ -110,13 +110,13 @@ def check_figures(config: Config, options: BuildOptions, update: bool,
         labels = {(m.source, b.index): b.label for m, body in posts for b in body.blocks}
         cache = FigureCache(config.root)
         say("running every figure block from scratch")
-        first = run_figures(config, posts, options.jobs, use_cache=False, say=say,
+        first = run_figures(config, posts, options.jobs, use_cache=False, share=False, say=say,
                             progress=options.progress)
         report.problems += [str(error) for error in first.errors]
         if first.errors:
             return report
         say("running them all again, to see that they make the same bytes")
-        second = run_figures(config, posts, options.jobs, use_cache=False, say=say,
+        second = run_figures(config, posts, options.jobs, use_cache=False, share=False, say=say,
                              progress=options.progress)
         report.problems += [str(error) for error in second.errors]
         now = _manifest(first, cache, labels, _measured(posts))

@@ -39,6 +39,10 @@ class FigureSettings:
     dpi: int = 100
     retina: int = 2
     quality: int = 80  # JPEG and WebP figures, 1-100
+    # A cache shared between machines: any fsspec URL or a folder (builder/shared_cache.py);
+    # not part of any block's key, like the line of site.toml it is set on.
+    cache: str = ""
+    cache_line: int | None = None
 
 
 # Bounds of the [figures] settings; nan, inf, zero and negative values are errors.
@@ -183,13 +187,16 @@ def _figure_settings(table: Any, text: str, path: str) -> FigureSettings:
     known = {f.name: f for f in fields(FigureSettings)}
     values: dict[str, Any] = {}
     for key, value in table.items():
-        if key not in known:
+        if key not in known or key == "cache_line":
             raise BuildError(
                 f"unknown key 'figures.{key}' in {CONFIG_FILE}",
                 path,
                 _line_of(text, key),
-                hint="known keys: " + ", ".join(sorted(known)),
+                hint="known keys: " + ", ".join(sorted(set(known) - {"cache_line"})),
             )
+        if key == "cache":
+            values.update(_shared_cache(value, text, path))
+            continue
         expected = float if known[key].type in ("float", float) else int
         _check_value(f"figures.{key}", value, expected, text, path)
         low, high = _FIGURE_LIMITS.get(key, (1, 10**9))
@@ -198,6 +205,17 @@ def _figure_settings(table: Any, text: str, path: str) -> FigureSettings:
                              f"not {value!r}", path, _line_of(text, key))
         values[key] = value
     return FigureSettings(**values)
+
+
+def _shared_cache(value: Any, text: str, path: str) -> dict[str, Any]:
+    from builder.shared_cache import url_problem
+
+    _check_value("figures.cache", value, str, text, path)
+    line = _line_of(text, "cache")
+    problem = url_problem(value)
+    if problem:
+        raise BuildError(f"'figures.cache': {problem}", path, line)
+    return {"cache": value.strip(), "cache_line": line}
 
 
 _MACRO_NAME = re.compile(r"[A-Za-z]+|[^A-Za-z\s]")

@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from builder.fsutil import atomic_write, file_digest, listing_digest
 from builder.fsutil import digest as content_digest
+
+if TYPE_CHECKING:
+    from builder.figures.shared import SharedLayer
 
 
 def entry_images(entry: dict[str, Any]) -> list[dict[str, Any]]:
@@ -25,8 +28,10 @@ def entry_images(entry: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class FigureCache:
-    def __init__(self, root: Path, output: Path | None = None) -> None:
+    def __init__(self, root: Path, output: Path | None = None,
+                 shared: SharedLayer | None = None) -> None:
         self.root = root
+        self.shared = shared  # the shared cache under this one (``shared.py``), if any
         self.output = output  # left out of folder listings (the build writes it)
         self.folder = root / ".cache" / "figures"
         self.objects = self.folder / "objects"
@@ -43,27 +48,48 @@ class FigureCache:
                 else file_digest(path)
         return self._digests[rel]
 
+    def entry_path(self, key: str) -> Path:
+        return self.entries / key[:2] / f"{key}.json"
+
     def lookup(self, key: str) -> tuple[dict[str, Any] | None, str]:
         """The entry for ``key`` if every dependency and image checks out; else why not."""
-        path = self.entries / f"{key[:2]}" / f"{key}.json"
         try:
-            entry = json.loads(path.read_bytes())
+            entry = json.loads(self.entry_path(key).read_bytes())
         except FileNotFoundError:
+            if self.shared is not None and key in self.shared.misses:
+                return None, self.shared.misses[key]
             return None, "not in the cache"
         except (OSError, ValueError):
             return None, "its cache entry was corrupt"
+        problem = self.dependency_problem(entry)
+        if problem:
+            return None, problem
         try:
-            for rel, digest in entry["deps"].items():
-                if self.current_digest(rel) != digest:
-                    return None, (f"files were added to or removed from {rel}"
-                                  if rel.endswith("/") else f"{rel} changed")
-            for image in [*entry_images(entry), *entry["files"]]:
+            for image in self.images_of(entry):
                 if file_digest(self.object_path(image["digest"], image["file"])) \
                         != image["digest"]:
                     return None, f"its cached image {image['file']} was damaged"
         except (KeyError, TypeError, AttributeError):
             return None, "its cache entry was corrupt"
         return entry, "cached"
+
+    def dependency_problem(self, entry: dict[str, Any]) -> str | None:
+        """Which project file the entry recorded differs in this checkout, if one does."""
+        try:
+            for rel, digest in entry["deps"].items():
+                if self.current_digest(rel) != digest:
+                    return (f"files were added to or removed from {rel}"
+                            if rel.endswith("/") else f"{rel} changed")
+            self.images_of(entry)
+        except (KeyError, TypeError, AttributeError):
+            return "its cache entry was corrupt"
+        return None
+
+    @staticmethod
+    def images_of(entry: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every stored object an entry names: its images and the files its block wrote."""
+        return [{"digest": str(i["digest"]), "file": str(i["file"])}
+                for i in [*entry_images(entry), *entry["files"]]]
 
     def object_path(self, digest: str, name: str) -> Path:
         return self.objects / digest[:2] / f"{digest}{PurePosixPath(name).suffix}"
@@ -79,11 +105,14 @@ class FigureCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(source), str(target.with_suffix(target.suffix + ".tmp")))
             target.with_suffix(target.suffix + ".tmp").replace(target)
+        if self.shared is not None:
+            self.shared.add_object(digest, name, target)
         return digest
 
-    def store_entry(self, key: str, entry: dict[str, Any]) -> None:
-        atomic_write(self.entries / key[:2] / f"{key}.json",
-                     json.dumps(entry, sort_keys=True).encode())
+    def store_entry(self, key: str, entry: dict[str, Any], share: bool = True) -> None:
+        atomic_write(self.entry_path(key), json.dumps(entry, sort_keys=True).encode())
+        if share and self.shared is not None:
+            self.shared.add_entry(key, entry)
 
     def read_image(self, digest: str, name: str) -> bytes:
         data = self.object_path(digest, name).read_bytes()

@@ -13,14 +13,15 @@ import json
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from builder.config import Config
+from builder.config import CONFIG_FILE, Config
 from builder.errors import BuildError, BuildWarning, plural
 from builder.figures.analysis import block_dependencies, job_groups
 from builder.figures.cache import FigureCache
@@ -32,6 +33,9 @@ from builder.figures.runner import Job, JobOutcome, WorkerPool
 from builder.fsutil import digest
 from builder.model import FigureBlock, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
+
+if TYPE_CHECKING:
+    from builder.figures.shared import SharedLayer
 
 # 2: GIFs drawn at the retina factor; JPEG and WebP; 3: tight boxes, a block's outputs in
 # order; 4: the files a block writes in the post's folder; 5: opaque PNGs without alpha
@@ -73,6 +77,18 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def machine() -> list[str]:
+    """What else can change a figure's bytes with the same libraries: the processor (numpy's
+    vector code) and the operating system. Part of every key, so a shared cache never mixes
+    them (``shared.py``), and checked on every Dask worker (``dask_executor.py``)."""
+    return [platform.machine(), sys.platform]
+
+
+def _keyed_settings(config: Config) -> dict[str, Any]:
+    """The ``[figures]`` settings that change what a block makes (not where it is cached)."""
+    return {k: v for k, v in config.figures.__dict__.items() if k not in ("cache", "cache_line")}
+
+
 def _key_parts(config: Config, meta: PostMeta, blocks: Sequence[FigureBlock], k: int,
                needs: tuple[int, ...], versions: dict[str, str]) -> dict[str, str]:
     block = blocks[k]
@@ -89,7 +105,7 @@ def _key_parts(config: Config, meta: PostMeta, blocks: Sequence[FigureBlock], k:
         "code": _hash(block.code),
         "options": _hash(run_options(block)),
         "earlier": _hash([(blocks[j].code, run_options(blocks[j])) for j in needs]),
-        "versions": _hash([versions, config.figures.__dict__, meta.source]),
+        "versions": _hash([versions, _keyed_settings(config), meta.source, machine()]),
     }
     declared = depends(block.options)
     if declared:  # what it reads behind the worker's back, hashed now
@@ -98,6 +114,39 @@ def _key_parts(config: Config, meta: PostMeta, blocks: Sequence[FigureBlock], k:
             declared, post_dir, config.root, meta.source,
             block.option_lines.get("depends", block.line)))
     return parts
+
+
+def _block_keys(config: Config, meta: PostMeta, blocks: Sequence[FigureBlock],
+                needs: list[tuple[int, ...]], versions: dict[str, str], stage: FigureStage,
+                ) -> dict[int, tuple[dict[str, str], str]]:
+    """Each block's key parts and key, by position in ``blocks`` (blocks that don't run and
+    blocks whose ``depends`` is wrong are left out; the latter's errors are in ``stage``)."""
+    found = {}
+    for k, block in enumerate(blocks):
+        if block.options.get("eval", True) is False:
+            continue
+        try:
+            parts = _key_parts(config, meta, blocks, k, needs[k], versions)
+        except BuildError as error:
+            stage.errors.append(error)
+            continue
+        if depends(block.options):
+            stage.deps.update(declared_files(depends(block.options),
+                                             (config.root / meta.source).parent, config.root))
+        found[k] = (parts, _hash(parts))
+    return found
+
+
+def _shared_layer(config: Config) -> SharedLayer | None:
+    """The shared cache of ``[figures] cache``, if there is one (fsspec is imported only
+    then)."""
+    if not config.figures.cache:
+        return None
+    from builder.figures.shared import SharedLayer
+    from builder.shared_cache import SharedStore
+
+    return SharedLayer(SharedStore(config.figures.cache, config.root,
+                                   (CONFIG_FILE, config.figures.cache_line)))
 
 
 def _explain_change(old: dict[str, str] | None, new: dict[str, str], reason: str) -> str:
@@ -142,13 +191,15 @@ def run_figures(
     jobs: int,
     use_cache: bool = True,
     pool: WorkerPool | None = None,
+    share: bool = True,
     say: Callable[[str], None] = lambda _: None,
     progress: Progress | None = None,
 ) -> FigureStage:
     stage = FigureStage()
     if not any(body.blocks or body.inline for _, body in posts):
         return stage  # nothing to run: don't even look up library versions
-    cache = FigureCache(config.root, config.output_path)
+    shared = _shared_layer(config) if use_cache or share else None
+    cache = FigureCache(config.root, config.output_path, shared)
     _remove_stale_scratch(cache, say)
     history = cache.load_history()
     before = dict(history)
@@ -156,26 +207,20 @@ def run_figures(
     planned: list[Job] = []
     keys: dict[tuple[str, int], str] = {}
     entries: dict[tuple[str, int], dict[str, Any]] = {}
+    keyed = []
     for meta, body in posts:
         blocks = run_order(body)  # the blocks and inline code, in the order they run
-        if not blocks:
-            continue
+        if blocks:
+            needs = block_dependencies(blocks)  # positions in ``blocks``, as are ``wanted``'s
+            keyed.append((meta, blocks, needs,
+                          _block_keys(config, meta, blocks, needs, versions, stage)))
+    if shared is not None and use_cache:  # every entry this machine lacks, in one batch
+        shared.prefetch(cache, (key for *_, found in keyed for _, key in found.values()))
+    for meta, blocks, needs, found in keyed:
         stage.results[meta.source] = {}
-        needs = block_dependencies(blocks)  # positions in ``blocks``, as are ``wanted``'s
         wanted: dict[int, str] = {}  # block -> why it runs
-        for k, block in enumerate(blocks):
-            if block.options.get("eval", True) is False:
-                continue
-            try:
-                parts = _key_parts(config, meta, blocks, k, needs[k], versions)
-            except BuildError as error:
-                stage.errors.append(error)
-                continue
-            if depends(block.options):
-                stage.deps.update(declared_files(depends(block.options),
-                                                 (config.root / meta.source).parent,
-                                                 config.root))
-            key = _hash(parts)
+        for k, (parts, key) in found.items():
+            block = blocks[k]
             keys[(meta.source, block.index)] = key
             slot = f"{meta.source}#{block.index}"
             entry, reason = cache.lookup(key) if use_cache else (None, "--no-cache")
@@ -196,10 +241,13 @@ def run_figures(
                 stage.explain.append(f"{where}: ran (with {user}, which uses what it defines)")
             elif (meta.source, block.index) in entries:
                 stage.cached += 1
-                notes = entries[(meta.source, block.index)].get("untracked") or []
-                stage.explain.append(f"{where}: cached" + (
-                    f" ({'; '.join(notes)}: declare what it reads with '#| depends: [...]')"
-                    if notes else ""))
+                untracked = entries[(meta.source, block.index)].get("untracked") or []
+                notes = [f"{'; '.join(untracked)}: declare what it reads with "
+                         "'#| depends: [...]'"] if untracked else []
+                if shared is not None and keys[(meta.source, block.index)] in shared.fetched:
+                    notes.insert(0, "from the shared cache")
+                stage.explain.append(f"{where}: cached" + (f" ({'; '.join(notes)})"
+                                                           if notes else ""))
         for group in groups:
             planned.append(_job(config, meta, [blocks[i] for i in group]))
 
@@ -237,6 +285,9 @@ def run_figures(
             shutil.rmtree(scratch, ignore_errors=True)
             if own_pool:
                 pool.close()
+    if shared is not None:
+        shared.flush()
+        stage.warnings.extend(shared.store.warnings)
     if history != before:
         cache.save_history(history)
     results_and_outputs(posts, entries, cache, stage)
