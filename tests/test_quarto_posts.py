@@ -271,3 +271,31 @@ def test_in_the_browser_folder_files_load_and_values_read_in_the_text(
         assert page.locator("main strong", has_text="Markdown").count() == 1
         assert page.locator("main .badge").inner_text() == "new"
         assert not failed and not blocked and errors == []
+
+
+IMAGES = """![A gradient, drawn by *hand*](gradient.png)
+
+![](no-caption.png)
+
+Text beside ![an inline image](inline.png) in a sentence.
+
+![Wide](wide.png){width=80% fig-alt="A wide gradient"}
+"""
+
+
+def test_an_image_alone_in_a_quarto_documents_paragraph_is_a_captioned_figure() -> None:
+    """Pandoc's implicit figures, as Quarto renders a ``.qmd``: an image with text, alone in
+    its paragraph, is a figure captioned by that text; one without text, or inside a
+    sentence, stays an image. A post written for this tool (``.md``) keeps its images."""
+    from builder.markdown.parser import parse_body
+
+    qmd = parse_body(IMAGES, "posts/p.qmd", 5).html
+    assert ('<figure class="figure">\n<img src="gradient.png" alt="A gradient, drawn by hand" />'
+            '\n<figcaption>A gradient, drawn by <em>hand</em></figcaption>\n</figure>') in qmd
+    assert '<p><img src="no-caption.png" alt="" /></p>' in qmd
+    assert '<p>Text beside <img src="inline.png" alt="an inline image" /> in a sentence.</p>' in qmd
+    assert re.search(r'<figure class="figure">\n<img src="wide.png" alt="A wide gradient"[^>]*>'
+                     r'\n<figcaption>Wide</figcaption>', qmd)
+    md = parse_body(IMAGES, "posts/p.md", 5).html
+    assert "<figure" not in md and "<figcaption" not in md
+    assert '<p><img src="gradient.png" alt="A gradient, drawn by hand" /></p>' in md

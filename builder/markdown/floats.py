@@ -89,13 +89,16 @@ def _floats(state: StateCore) -> None:
         _table_captions(state)
     if "{#eq-" in source:
         _equation_labels(state)
-    if "{#fig-" not in source and not state.env.get("divs"):
+    implicit = _implicit_figures(state.env)
+    if "{#fig-" not in source and not state.env.get("divs") and not (implicit and "![" in source):
         return
     tokens = state.tokens
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if token.type == "paragraph_open" and _lone_image(tokens, i, labelled=True):
+        if token.type == "paragraph_open" and (
+                _lone_image(tokens, i, labelled=True)
+                or (implicit and _captioned(_lone_image(tokens, i, labelled=False)))):
             _image_figure(tokens, i)
         elif token.type == "div_open":
             _float_div(state, i)
@@ -117,6 +120,21 @@ def _lone_image(tokens: list[Token], index: int, labelled: bool) -> Token | None
     if labelled and not image.meta.get("attrs", Attributes()).id.startswith("fig-"):
         return None
     return image
+
+
+def _implicit_figures(env: dict) -> bool:
+    """Whether an image alone in its paragraph is a figure captioned by its text even
+    without a label: in a Quarto document (``.qmd``), as Pandoc's ``implicit_figures`` makes
+    it there. Elsewhere (a post written for this tool, a Jekyll post) such an image stays an
+    image, as its author saw it."""
+    return str(env.get("path", "")).endswith(".qmd")
+
+
+def _captioned(image: Token | None) -> bool:
+    """An image with text to caption it (Pandoc leaves an image with empty text alone)."""
+    return image is not None and any(
+        child.content.strip() or child.type not in ("text", "softbreak")
+        for child in image.children or ())
 
 
 def _image_figure(tokens: list[Token], index: int) -> None:
