@@ -29,7 +29,7 @@ from builder.math.engine import Typeset, bundle_digest
 from builder.math.fonts import SOURCE, FontPreloads, no_preloads, sources_digest, subset_stylesheet
 from builder.math.html import MathElement, find_math, find_run, splice
 from builder.math.lines import formula_lines
-from builder.math.typesetter import Summary, run_engine, summarize
+from builder.math.typesetter import Summary, run_engine, summarize, typeset_post
 from builder.model import FigureResult, PostMeta
 
 # The x-height of the theme's text font over its size, as Chromium measures it: MathJax in
@@ -224,10 +224,7 @@ def _typesetter(options: dict[str, Any], cache: MathCache, key: str) -> Callable
 
 def _again(options: dict[str, Any], cache: MathCache, key: str, keys: list[tuple[str, str]]
            ) -> Typeset:
-    from builder.math.engine import engine
-
-    typeset = engine().typeset(options, keys)
-    typeset = Typeset(typeset.html, typeset.problems, tuple(keys))
+    typeset = typeset_post(options, key, keys)
     cache.put(key, typeset)
     return typeset
 

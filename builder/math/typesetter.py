@@ -17,6 +17,8 @@ from typing import Any
 from builder.math.cache import MathCache, read_rules, store, write_rules
 from builder.math.engine import Problem, Typeset, engine
 from builder.math.html import css_tokens
+from builder.math.shared import MEMO
+from builder.math.svg_ids import own_ids
 from builder.procutil import can_fork, process_pool
 
 Document = tuple[str, list[tuple[str, str]]]  # entry key, (tag, text) of each math element
@@ -40,9 +42,17 @@ def summarize(typeset: Typeset) -> Summary:
                          if "<mjx-container" not in html and i not in flagged))
 
 
+def typeset_post(options: dict[str, Any], key: str, elements: list[tuple[str, str]]
+                 ) -> Typeset:
+    """One post's math elements, typeset as one document (its shareable formulas that this
+    process has typeset before taken as they were) and stored under ``key``."""
+    typeset = MEMO.typeset(engine(), options, elements)
+    return replace(typeset, html=own_ids(typeset.html, key), elements=tuple(elements))
+
+
 def _typeset_one(options: dict[str, Any], key: str, elements: list[tuple[str, str]],
                  folder: Path | None) -> tuple[str, Summary, Typeset | None]:
-    typeset = replace(engine().typeset(options, elements), elements=tuple(elements))
+    typeset = typeset_post(options, key, elements)
     if folder is None:
         return key, summarize(typeset), typeset
     store(folder, key, typeset)
@@ -89,7 +99,7 @@ def run_engine(options: dict[str, Any], documents: Sequence[Document], cache: Ma
     if not can_fork():
         results = []
         for key, elements in documents:
-            typeset = replace(engine().typeset(options, elements), elements=tuple(elements))
+            typeset = typeset_post(options, key, elements)
             cache.put(key, typeset)
             results.append((key, summarize(typeset), None))
         if want_rules:
