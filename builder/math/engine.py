@@ -51,13 +51,15 @@ class Typeset:
 
 @functools.cache
 def bundle_digest() -> str:
-    """Hash of the bundle and of this module (which mends what the bundle writes): part of
-    every cache key, so a new MathJax, or a new mend, re-typesets everything."""
+    """Hash of the bundle and of the modules that mend what it writes (this one, and the
+    SVG ids' renaming): part of every cache key, so a new MathJax, or a new mend,
+    re-typesets everything."""
     digest = file_digest(BUNDLE)
     if digest is None:
         raise BuildError(f"the MathJax bundle is missing: {BUNDLE}",
                          hint="reinstall build-site, or set mathjax = \"client\" in site.toml")
-    return f"{digest}-{file_digest(Path(__file__))}"
+    menders = (Path(__file__), Path(__file__).with_name("svg_ids.py"))
+    return "-".join([digest, *(str(file_digest(path)) for path in menders)])
 
 
 class Engine:
