@@ -1,10 +1,13 @@
 """From saving a file to seeing the change in the browser, with `build-site serve`.
 
-    python -m benchmarks.preview_latency [--edits 20] [--posts 1000] [--skip-mkdocs]
+    python -m benchmarks.preview_latency [--edits 20] [--posts 1000 ...] [--skip-mkdocs]
+    python -m benchmarks.preview_latency --corpus-only --posts 1000 10000 [--no-search]
 
 Measured in headless Chromium over N edits, p50 and p95: a prose edit of the flagship post
-(text in the DOM), the same on a site of many synthetic posts, an edit of one figure block
-(new image loaded), and `mkdocs serve` on the same Markdown for a ratio.
+(text in the DOM), the same on sites of many synthetic posts (one per ``--posts`` size, so
+the growth shows), an edit of one figure block (new image loaded), and `mkdocs serve` on
+the same Markdown for a ratio. ``--corpus-only`` measures the synthetic sites alone;
+``--no-search`` builds them with ``search = false``.
 """
 
 from __future__ import annotations
@@ -80,24 +83,48 @@ def _serve(root: Path) -> tuple:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--edits", type=int, default=20)
-    parser.add_argument("--posts", type=int, default=1000)
+    parser.add_argument("--posts", type=int, nargs="+", default=[1000])
     parser.add_argument("--skip-mkdocs", action="store_true")
+    parser.add_argument("--corpus-only", action="store_true",
+                        help="only the synthetic sites: no flagship, no mkdocs")
+    parser.add_argument("--no-search", action="store_true", help="search = false")
     args = parser.parse_args()
     precompile()
     shutil.rmtree(WORK, ignore_errors=True)
+    results: dict[str, list[float]] = {}
+    if not args.corpus_only:
+        _flagship(args.edits, results)
+    for count in args.posts:
+        results[f"corpus {count}"] = _corpus(count, args.edits, args.no_search)
+    if not (args.skip_mkdocs or args.corpus_only):
+        results["mkdocs prose"] = _mkdocs(args.edits)
+
+    print(f"save -> browser, {args.edits} edits each, 2 cores")
+    mk = results.get("mkdocs prose")
+    if mk:
+        _report("mkdocs serve, flagship post prose edit", mk)
+    if "flagship prose" in results:
+        _report("build-site serve, flagship post prose edit", results["flagship prose"], mk)
+    for count in args.posts:
+        _report(f"build-site serve, {count}-post site prose edit"
+                + (" (no search)" if args.no_search else ""), results[f"corpus {count}"])
+    if "flagship figure" in results:
+        _report("build-site serve, flagship figure block edit", results["flagship figure"])
+        print(f"  (that block's own run time: {_block_seconds(WORK / 'flagship'):.2f} s)")
+
+
+def _flagship(edits: int, results: dict[str, list[float]]) -> None:
     flagship = WORK / "flagship"
     for name in ("posts", "figures"):
         shutil.copytree(REPO / name, flagship / name)
-    results: dict[str, list[float]] = {}
-
     process, url = _serve(flagship)
     try:
         post_url = url + "2016/11/27/cnns-from-an-image-processing-perspective/"
         results["flagship prose"] = _measure(
-            post_url, flagship / FLAGSHIP, args.edits, _prose,
+            post_url, flagship / FLAGSHIP, edits, _prose,
             lambda i: f"document.body.innerText.includes('marker{i}x')")
         results["flagship figure"] = _measure(
-            post_url, flagship / FLAGSHIP, max(3, args.edits // 4),
+            post_url, flagship / FLAGSHIP, max(3, edits // 4),
             lambda text, i: text.replace("animate_discrete(f, 2 * f)",
                                          f"animate_discrete(f, 2 * f, t1={2.0 + (i + 1) / 4})"),
             lambda i: "(() => { const img = document.querySelector('#fig-discrete img');"
@@ -109,46 +136,42 @@ def main() -> None:
         process.terminate()
         process.wait()
 
-    corpus = WORK / "corpus"
-    write_corpus(corpus / "posts", args.posts)
-    target = sorted((corpus / "posts").glob("*.md"))[args.posts // 2]
+
+
+def _corpus(count: int, edits: int, no_search: bool) -> list[float]:
+    corpus = WORK / f"corpus-{count}"
+    write_corpus(corpus / "posts", count)
+    if no_search:
+        (corpus / "site.toml").write_text("search = false\n")
+    target = sorted((corpus / "posts").glob("*.md"))[count // 2]
     target.write_text(target.read_text().replace("\n\n## Section 1", "\n\nFor now, what is "
                                                  "worth.\n\n## Section 1", 1))
     process, url = _serve(corpus)
     try:
         day, slug = target.stem[:10], target.stem[11:]
-        results["corpus prose"] = _measure(
-            url + day.replace("-", "/") + f"/{slug}/", target, args.edits, _prose,
+        return _measure(
+            url + day.replace("-", "/") + f"/{slug}/", target, edits, _prose,
             lambda i: f"document.body.innerText.includes('marker{i}x')")
     finally:
         process.terminate()
         process.wait()
 
-    if not args.skip_mkdocs:
-        docs = WORK / "mkdocs"
-        (docs / "docs").mkdir(parents=True)
-        shutil.copy(flagship / FLAGSHIP, docs / "docs" / "index.md")
-        (docs / "mkdocs.yml").write_text("site_name: bench\n")
-        mkdocs = str(Path(sys.executable).parent / "mkdocs")
-        process, url = _start(
-            [mkdocs, "serve", "-a", "127.0.0.1:8917", "--livereload"], docs,
-            lambda line: "http://127.0.0.1:8917/" if "Serving on" in line else None)
-        try:
-            results["mkdocs prose"] = _measure(
-                url, docs / "docs" / "index.md", args.edits, _prose,
-                lambda i: f"document.body.innerText.includes('marker{i}x')")
-        finally:
-            process.terminate()
-            process.wait()
 
-    print(f"save -> browser, {args.edits} edits each, 2 cores")
-    mk = results.get("mkdocs prose")
-    if mk:
-        _report("mkdocs serve, flagship post prose edit", mk)
-    _report("build-site serve, flagship post prose edit", results["flagship prose"], mk)
-    _report(f"build-site serve, {args.posts}-post site prose edit", results["corpus prose"])
-    _report("build-site serve, flagship figure block edit", results["flagship figure"])
-    print(f"  (that block's own run time: {_block_seconds(flagship):.2f} s)")
+def _mkdocs(edits: int) -> list[float]:
+    docs = WORK / "mkdocs"
+    (docs / "docs").mkdir(parents=True)
+    shutil.copy(REPO / FLAGSHIP, docs / "docs" / "index.md")
+    (docs / "mkdocs.yml").write_text("site_name: bench\n")
+    mkdocs = str(Path(sys.executable).parent / "mkdocs")
+    process, url = _start(
+        [mkdocs, "serve", "-a", "127.0.0.1:8917", "--livereload"], docs,
+        lambda line: "http://127.0.0.1:8917/" if "Serving on" in line else None)
+    try:
+        return _measure(url, docs / "docs" / "index.md", edits, _prose,
+                        lambda i: f"document.body.innerText.includes('marker{i}x')")
+    finally:
+        process.terminate()
+        process.wait()
 
 
 def _block_seconds(root: Path) -> float:

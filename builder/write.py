@@ -201,6 +201,8 @@ class SiteWriter:
         self.previous: dict[str, list] = state.get("outputs", {})
         self.generation: int = state.get("generation", 0)
         self.back_dirty: list[str] = state.get("back_dirty", [])
+        # the digest of the last build's list of paths, which claimed each path once
+        self.claimed: str = state.get("claims", "")
 
     def _load_state(self) -> dict:
         """What the last build wrote; anything damaged or of the wrong shape is forgotten,
@@ -213,6 +215,7 @@ class SiteWriter:
             return {}
         if not isinstance(data, dict) or not isinstance(data.get("generation", 0), int) or \
                 not isinstance(data.get("back_dirty", []), list) or \
+                not isinstance(data.get("claims", ""), str) or \
                 not isinstance(data.get("outputs", {}), dict):
             return {}
         outputs = data.get("outputs", {})
@@ -225,15 +228,19 @@ class SiteWriter:
               warn: Callable[[BuildWarning], None] | None = None,
               derived: Derived | None = None) -> WriteReport:
         outputs = list(outputs)
-        check_claims(outputs)
+        # the same paths as the last build's have no clash (their origins name one, if any)
+        claims = digest("\0".join(output.path for output in outputs).encode())
+        if claims != self.claimed:
+            check_claims(outputs)
         try:
-            return self._write(outputs, jobs, warn or (lambda _: None), derived)
+            report = self._write(outputs, jobs, warn or (lambda _: None), derived, claims)
         except OSError as exc:  # name the site's file, not the staging folder's
             name = os.fsdecode(exc.filename) if exc.filename is not None else ""
             for folder in (self.back, self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"):
                 if name.startswith(f"{folder}/"):
                     exc.filename = str(self.out) + name[len(str(folder)):]
             raise
+        return report
 
     def _sort(self, outputs: list[Output], state: dict[str, list],
               report: WriteReport) -> list[tuple[Output, list | None]]:
@@ -251,7 +258,7 @@ class SiteWriter:
         return todo
 
     def _write(self, outputs: list[Output], jobs: int, warn: Callable[[BuildWarning], None],
-               derived: Derived | None) -> WriteReport:
+               derived: Derived | None, claims: str) -> WriteReport:
         report = WriteReport()
         state: dict[str, list] = {}
         todo = self._sort(outputs, state, report)
@@ -293,9 +300,13 @@ class SiteWriter:
                 self._abandon(staging, fresh, intact=True)
             report.written = sorted(changed)
         report.removed = removed
-        data = {"generation": generation, "back_dirty": back_dirty, "outputs": state}
-        atomic_write(self.state_path, json.dumps(data, separators=(",", ":")).encode())
+        if (state, generation, back_dirty, claims) != (self.previous, self.generation,
+                                                       self.back_dirty, self.claimed):
+            data = {"generation": generation, "back_dirty": back_dirty, "claims": claims,
+                    "outputs": state}
+            atomic_write(self.state_path, json.dumps(data, separators=(",", ":")).encode())
         self.previous, self.generation, self.back_dirty = state, generation, back_dirty
+        self.claimed = claims
         return report
 
     def _back_is_current(self) -> bool:

@@ -394,6 +394,27 @@ def test_lost_parse_pack_is_parsed_and_packed_again(project: Project) -> None:
     assert project.snapshot() == expected
 
 
+def test_an_edit_is_journaled_not_the_whole_parse_index_rewritten(project: Project) -> None:
+    """A build that parsed one post appends its entry to the journal; the next reads the
+    index and the journal, parsing nothing; a torn journal line is a post parsed again."""
+    make_posts(project, 3)
+    project.build()
+    folder = project.root / ".cache/parsed"
+    index = (folder / "index.json").read_bytes()
+    edited = project.post("2020-01-02-post-1.md", "---\ntitle: Post 1\n---\nEdited.\n")
+    assert "parsed 1," in project.build().stderr
+    assert (folder / "index.json").read_bytes() == index
+    journal = (folder / "journal.jsonl").read_bytes()
+    assert journal.count(b"\n") == 2  # the new entry, and the old one forgotten
+    assert "parsed 0," in project.build().stderr
+    expected = project.snapshot()
+    (folder / "journal.jsonl").write_bytes(journal[: len(journal) // 3])  # a torn line
+    assert "parsed 1," in project.build().stderr
+    assert project.snapshot() == expected
+    assert "Edited." in project.page("2020/01/02/post-1/index.html")
+    assert edited.is_file()
+
+
 def test_warnings_print_on_every_build_and_never_fail_it(project: Project) -> None:
     """A warning is one line naming file and line; a cached parse still reports it."""
     project.write("site.toml", 'base_url = "https://ex.org/"\n')
