@@ -87,6 +87,10 @@ class Config:
     feed_limit: int = 20
     search: bool = True  # a search box, over an index Pagefind makes of the posts
     cards: bool = True  # social card images for link previews (with an absolute base_url)
+    # Citations for every post (project-relative .bib files), and their style (a shipped
+    # style's name or a .csl file's path; "": Pandoc's Chicago author-date)
+    bibliography: tuple[str, ...] = ()
+    csl: str = ""
     figures: FigureSettings = field(default_factory=FigureSettings)
     # site.toml's [execute] and [format.html]: figure options for every block (Quarto's
     # project options), and what was said about them (options that cannot be defaults).
@@ -304,6 +308,16 @@ def load_config(root: Path, **overrides: Any) -> Config:
             continue
         if key == "math":
             values["math"] = _math_settings(value, text, CONFIG_FILE)
+            continue
+        if key in ("bibliography", "csl"):
+            from builder.sources.bibliography_option import site_bibliography, style
+
+            line = _line_of(text, key)
+            if key == "csl" and not (isinstance(value, str) and value.strip()):
+                raise BuildError("'csl' must name a style file or a shipped style",
+                                 CONFIG_FILE, line)
+            values[key] = site_bibliography(value, line, root) if key == "bibliography" \
+                else style(root, "", value.strip(), CONFIG_FILE, line)
             continue
         if key not in _TYPES:
             raise BuildError(

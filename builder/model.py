@@ -32,6 +32,11 @@ class PostMeta:
     categories: tuple[str, ...] = ()  # a Jekyll post's (its tags include them too)
     dated: bool = True  # False for a page whose front matter gives no date
     toc_depth: int = 3  # the deepest heading level its contents list shows; 0: no list
+    # what its citations cite from (project-relative files; none: '@' is plain text), their
+    # style (see sources/bibliography_option.py) and the heading over its reference list
+    bibliography: tuple[str, ...] = ()
+    csl: str = ""
+    references_title: str = ""
     # figure options for every block: site.toml's, then the front matter's (execute: ...)
     figure_defaults: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 

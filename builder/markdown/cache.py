@@ -198,6 +198,7 @@ def _meta_to(meta: PostMeta) -> dict[str, Any]:
     data["updated"] = meta.updated.isoformat() if meta.updated else None
     data["tags"] = list(meta.tags)
     data["categories"] = list(meta.categories)
+    data["bibliography"] = list(meta.bibliography)
     return data
 
 
@@ -207,6 +208,7 @@ def _meta_from(data: dict[str, Any]) -> PostMeta:
     values["updated"] = datetime.fromisoformat(values["updated"]) if values["updated"] else None
     values["tags"] = tuple(values["tags"])
     values["categories"] = tuple(values.get("categories", ()))
+    values["bibliography"] = tuple(values.get("bibliography", ()))
     return PostMeta(**values)
 
 

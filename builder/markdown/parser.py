@@ -25,6 +25,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
+from builder.citations.references import Citing, references_plugin
 from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise_all
 from builder.figures.html import PLACEHOLDER
 from builder.figures.options import is_figure_fence, split_options
@@ -87,6 +88,7 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
         md.use(kramdown_extras_plugin)
     md.use(inline_code_plugin)
     md.use(crossref_plugin)  # figure blocks' labels, in both dialects
+    md.use(references_plugin)  # Pandoc's citations, in posts that have a bibliography
     md.core.ruler.after("block", "figure_blocks", _collect_figure_blocks)
     md.core.ruler.push("checks", _check_inline)
     md.core.ruler.push("author_html", check_author_html)
@@ -98,14 +100,18 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
 
 def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning,
                dialect: str = "pandoc", dollars: bool = True,
-               defaults: dict[str, Any] | None = None) -> ParsedBody:
+               defaults: dict[str, Any] | None = None,
+               citing: Citing | None = None) -> ParsedBody:
     """Render a post's Markdown body; ``body_line`` maps token lines back to file lines.
     Rules that meet something they can only build around call ``warn_at``; mistakes go to
     ``env["errors"]`` and are raised together. ``defaults``: figure options for every block
-    (from the front matter and ``site.toml``)."""
+    (from the front matter and ``site.toml``). ``citing``: the post's bibliography, if it
+    has one (else an ``@`` is never a citation)."""
     md = make_markdown(dialect, dollars)
     env: dict[str, Any] = {"path": path, "body_line": body_line, "blocks": [], "lines": None,
                            "warn": warn, "errors": [], "defaults": defaults}
+    if citing is not None:
+        env["citations"] = citing
     if defaults is not None and defaults.get("eval", True) is not False:
         env["inline"] = []  # `{python} expr` runs (inline_code.py); not in a Jekyll post
     env["lines"] = body.split("\n")
@@ -146,7 +152,8 @@ def _excerpt(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> st
     """The first paragraph of prose, as HTML, for listings and feeds."""
     for i, token in enumerate(tokens):
         if token.type == "paragraph_open" and token.level == 0:
-            return md.renderer.render(list(tokens[i : i + 3]), md.options, env).strip()
+            return md.renderer.render(list(tokens[i : i + 3]), md.options,
+                                      {**env, "excerpt": True}).strip()
     return ""
 
 

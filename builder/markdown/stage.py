@@ -14,12 +14,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+from builder.citations.references import Citing
 from builder.config import Config
 from builder.errors import BuildError, BuildWarning
 from builder.fsutil import digest, file_digest
 from builder.markdown.cache import ParseCache, write_pack
 from builder.model import ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
+from builder.sources.bibliography_option import bibliography_key, style_file
 from builder.sources.known import KnownSources, loaded
 from builder.sources.posts import SourceFile, parse_meta, read_source
 from builder.sources.site_index import LiquidSite, SiteIndex
@@ -31,8 +33,9 @@ _POOL_THRESHOLD = 16  # below this, a pool costs more to start than it saves
 # costs more than a whole rebuild with nothing changed), so editing or upgrading any of them
 # re-parses every post instead of serving HTML the new code would not make.
 # Every module of the folders named here, and the single modules, shape a parsed post.
-_PARSER_CODE = ("sources", "markdown", "model.py", "figures/options.py", "figures/html.py",
-                "figures/outputs_html.py", "figures/layout.py", "figures/defaults.py")
+_PARSER_CODE = ("sources", "markdown", "citations", "model.py", "figures/options.py",
+                "figures/html.py", "figures/outputs_html.py", "figures/layout.py",
+                "figures/defaults.py")
 _PARSER_LIBRARIES = ("markdown_it", "mdit_py_plugins", "pygments", "yaml", "liquid")
 
 
@@ -67,6 +70,9 @@ def parse_key(source: SourceFile, config: Config, settings: str, site: str = "")
         from builder.sources.jekyll_posts import jekyll_key
 
         parts += jekyll_key(source, config)
+    cites = bibliography_key(source, config)
+    if cites:  # only a post that can cite: every other key stays as it was
+        parts += (cites,)
     return digest("\0".join(parts).encode())
 
 
@@ -86,13 +92,22 @@ def parse_one(
         else:
             meta, text = parse_meta(source, config, layouts, warnings.append)
             body = parse_body(text, source.path, meta.body_line, warnings.append,
-                              *config.markdown, defaults=meta.figure_defaults)
+                              *config.markdown, defaults=meta.figure_defaults,
+                              citing=citing(meta, config))
     except BuildError as error:
         return error
     return meta, replace(body, warnings=tuple(sorted(set(warnings))))
 
 
 ParseResult = tuple[PostMeta, ParsedBody] | BuildError
+
+
+def citing(meta: PostMeta, config: Config) -> Citing | None:
+    """What the parser needs of a post's bibliography; None when it has none."""
+    if not meta.bibliography:
+        return None
+    return Citing(config.root, meta.bibliography, style_file(config, meta.csl),
+                  meta.references_title, config.language)
 
 
 def _parse_batch(

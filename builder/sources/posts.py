@@ -23,6 +23,7 @@ from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise
 from builder.figures.defaults import post_defaults
 from builder.fsutil import digest
 from builder.model import PostMeta
+from builder.sources.bibliography_option import read_bibliography
 from builder.sources.bundles import POST_SUFFIXES, post_index, post_name, skipped_name
 from builder.sources.contents_option import toc_depth
 from builder.sources.dates import FORMS, MOVING, read_date
@@ -149,6 +150,7 @@ def parse_meta(
 
     defaults, problems = post_defaults(data, lines, source.path, config.figure_defaults, warn)
     raise_all(problems)
+    cites = read_bibliography(data, lines, source.path, config)
     meta = PostMeta(
         source=source.path,
         slug=slug,
@@ -164,6 +166,9 @@ def parse_meta(
         body_line=body_line,
         toc_depth=toc_depth(data, lines, source.path),
         figure_defaults=defaults,
+        bibliography=cites.files if cites else (),
+        csl=cites.csl if cites else "",
+        references_title=cites.title if cites else "",
     )
     return meta, body
 

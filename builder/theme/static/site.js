@@ -6,7 +6,9 @@
 // - a copy button on every code block, folded figure code included;
 // - the table of contents: folded above the text on narrow screens, open beside it on wide
 //   ones, the section being read marked in it;
-// - the search box: Pagefind's, loaded when the page is idle.
+// - the search box: Pagefind's, loaded when the page is idle;
+// - citations: hovering or focusing one shows its reference (Escape hides it); without
+//   script a citation is a link to its entry in the list.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -180,6 +182,77 @@
     mark();
   }
 
+  // A citation's reference, shown beside it on hover and on keyboard focus: one shared
+  // tooltip, filled from the entry in the page's list (less its links back), described to
+  // screen readers through aria-describedby while shown. The pointer may move onto it (to
+  // follow a DOI) without it closing; Escape closes it (WCAG 1.4.13).
+  function setUpCitations() {
+    var links = document.querySelectorAll("a[role='doc-biblioref'][href^='#']");
+    if (!links.length) return;
+    var tip = document.createElement("div");
+    tip.id = "citation-preview";
+    tip.className = "citation-preview";
+    tip.setAttribute("role", "tooltip");
+    tip.hidden = true;
+    document.body.appendChild(tip);
+    var current = null;
+    var timer = 0;
+
+    function place(link) {
+      var box = link.getBoundingClientRect();
+      var room = document.documentElement.clientWidth;
+      var left = Math.max(8, Math.min(box.left, room - tip.offsetWidth - 8));
+      var top = box.bottom + 6;
+      if (top + tip.offsetHeight > window.innerHeight && box.top > tip.offsetHeight + 12) {
+        top = box.top - tip.offsetHeight - 6;  // no room below: above the citation
+      }
+      tip.style.left = (left + window.pageXOffset) + "px";
+      tip.style.top = (top + window.pageYOffset) + "px";
+    }
+
+    function show(link) {
+      var entry = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+      if (!entry) return;
+      window.clearTimeout(timer);
+      var copy = entry.cloneNode(true);
+      var drop = copy.querySelectorAll(".citation-backref");
+      for (var i = 0; i < drop.length; i++) drop[i].parentNode.removeChild(drop[i]);
+      copy.removeAttribute("id");
+      copy.removeAttribute("role");
+      tip.innerHTML = "";
+      tip.appendChild(copy);
+      if (current && current !== link) current.removeAttribute("aria-describedby");
+      current = link;
+      link.setAttribute("aria-describedby", tip.id);
+      tip.hidden = false;
+      place(link);
+    }
+
+    function hide() {
+      window.clearTimeout(timer);
+      tip.hidden = true;
+      if (current) current.removeAttribute("aria-describedby");
+      current = null;
+    }
+
+    function hideSoon() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(hide, 300);
+    }
+
+    for (var i = 0; i < links.length; i++) {
+      links[i].addEventListener("mouseenter", function (event) { show(event.currentTarget); });
+      links[i].addEventListener("focus", function (event) { show(event.currentTarget); });
+      links[i].addEventListener("mouseleave", hideSoon);
+      links[i].addEventListener("blur", hide);
+    }
+    tip.addEventListener("mouseenter", function () { window.clearTimeout(timer); });
+    tip.addEventListener("mouseleave", hideSoon);
+    document.addEventListener("keydown", function (event) {
+      if ((event.key === "Escape" || event.key === "Esc") && !tip.hidden) hide();
+    });
+  }
+
   // Pagefind's search box (its Component UI) and its style, fetched once the page is shown:
   // neither is needed for the first paint, and the index itself loads only as words are typed.
   function setUpSearch() {
@@ -210,6 +283,7 @@
     setUpToggle();
     addCopyButtons();
     setUpContents();
+    setUpCitations();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,178 @@
+"""A post's citations checked, formatted and listed: the core rule after the inline parse.
+
+Every key is looked up in the post's bibliography first (a missing one is an error at the
+citation's line, ``post.md:12``); then one Pandoc run formats every citation of the post
+and its reference list, in document order (numeric styles number by first citation).
+The list goes where the post has a ``::: {#refs}`` div (Pandoc's rule), else at the end,
+before the footnotes, under a heading: ``reference-section-title``, or "References" as
+Quarto writes it. Each citation links to its entry, and each entry links back to the
+places that cite it, as footnotes do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from builder.citations.pandoc import bibliography_keys, format_citations
+from builder.citations.syntax import citations_plugin
+from builder.errors import BuildError
+
+_LINK = re.compile(r'<a href="#ref-([^"]*)" role="doc-biblioref">')
+
+
+@dataclass(frozen=True)
+class Citing:
+    """What a post cites from, for the parser: its files, style and heading (see
+    ``sources/bibliography_option.py``), the project root, the site's language."""
+
+    root: Path
+    files: tuple[str, ...]
+    csl: Path | None
+    title: str
+    language: str
+
+
+def references_plugin(md: MarkdownIt) -> None:
+    citations_plugin(md)
+    # after the floats' and callouts' captions and titles are read; before the numbering of
+    # figures (whose captions are written out there) and the headings' anchors
+    md.core.ruler.before("crossref", "citations", _cite)
+    md.add_render_rule("citation", _render_citation)
+
+
+def _cite(state: StateCore) -> None:
+    env = state.env
+    citing: Citing | None = env.get("citations")
+    if state.inlineMode or citing is None:
+        return
+    from builder.markdown.crossref import _held_inlines
+
+    found = []  # (token, body line)
+    for token in [*state.tokens, *_held_inlines(state.tokens)]:
+        if token.type != "inline" or not token.children or token.map is None:
+            continue
+        line = token.map[0]
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "citation":
+                found.append((child, env["body_line"] + line))
+    if not found:
+        return
+    errors = env.setdefault("errors", [])
+    known: dict[str, tuple[str, int]] = {}
+    for name in citing.files:
+        try:
+            for key, line in bibliography_keys(citing.root, name).items():
+                known.setdefault(key, (name, line))
+        except BuildError as error:
+            errors.append(error)
+            return
+    for token, line in found:
+        for key in token.meta["keys"]:
+            if key not in known:
+                errors.append(BuildError(
+                    f"citation key '{key}' is not in {' or '.join(citing.files)}", env["path"],
+                    line, hint="add the entry, or write \\@ for an '@' that cites nothing"))
+    if errors:
+        return
+    try:
+        shown, listed = format_citations([token.content for token, _ in found], citing.root,
+                                         citing.files, citing.csl, citing.language)
+    except BuildError as error:
+        errors.append(BuildError(error.message, env["path"], found[0][1]))
+        return
+    backs: dict[str, list[str]] = {}
+    for (token, _), html in zip(found, shown, strict=True):
+        token.meta["html"] = _with_ids(html, backs)
+    _place_list(state, _with_backlinks(listed, backs), citing.title)
+
+
+def _with_ids(html: str, backs: dict[str, list[str]]) -> str:
+    """Each link to an entry gets an id (``citation-3``: the post's third) its entry links
+    back to."""
+    def named(match: re.Match[str]) -> str:
+        key = match.group(1)
+        anchor = f"citation-{sum(map(len, backs.values())) + 1}"
+        backs.setdefault(key.replace("&amp;", "&"), []).append(anchor)
+        return f'<a href="#ref-{key}" role="doc-biblioref" id="{anchor}">'
+    return _LINK.sub(named, html)
+
+
+def _with_backlinks(listed: str, backs: dict[str, list[str]]) -> str:
+    """Pandoc's list (an entry's ``<div>`` and ``</div>`` on lines of their own), each entry
+    ending with links back to where it is cited."""
+    lines = listed.split("\n")
+    key = None
+    for i, line in enumerate(lines):
+        opening = re.match(r'<div id="ref-([^"]*)" class="csl-entry"', line)
+        if opening:
+            key = opening.group(1).replace("&amp;", "&")
+        elif line == "</div>" and key is not None and i > 0:
+            anchors = backs.get(key, [])
+            links = "".join(
+                f' <a href="#{a}" class="citation-backref" aria-label="Back to '
+                + ("the citation" if len(anchors) == 1 else f"citation {n + 1}")
+                + f'">↩︎{"" if len(anchors) == 1 else n + 1}</a>'
+                for n, a in enumerate(anchors))
+            last = lines[i - 1]
+            if last.endswith("</div>"):  # a numeric style: [1] in a margin, the rest beside
+                lines[i - 1] = last[: -len("</div>")] + links + "</div>"
+            else:
+                lines[i - 1] = last + links
+            key = None
+    return "\n".join(lines)
+
+
+def _place_list(state: StateCore, listed: str, title: str) -> None:
+    """Into ``::: {#refs}`` if the post has one (the div becomes Pandoc's list, its own
+    content after the entries), else at the end, before the footnotes, under a heading."""
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        attrs = token.meta.get("attrs") if token.type == "div_open" else None
+        if attrs is not None and getattr(attrs, "id", "") == "refs":
+            close = next(j for j in range(i + 1, len(tokens)) if tokens[j].type == "div_close"
+                         and tokens[j].level == token.level)
+            tokens[close] = _html("</div>\n")
+            tokens[i] = _html(listed.removesuffix("</div>").rstrip("\n") + "\n")
+            return
+    end = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"),
+               len(tokens))
+    tokens[end:end] = [*_heading(title or "References", tokens), _html(listed + "\n")]
+
+
+def _html(content: str) -> Token:
+    return Token("html_block", "", 0, content=content, block=True)
+
+
+def _heading(title: str, tokens: Sequence[Token]) -> list[Token]:
+    taken = {t.attrGet("id") for t in tokens if t.attrGet("id")}
+    ident, n = "references", 0
+    while ident in taken:
+        n += 1
+        ident = f"references-{n}"
+    opening = Token("heading_open", "h2", 1, attrs={"id": ident}, markup="##", block=True)
+    text = Token("text", "", 0, content=title)
+    inline = Token("inline", "", 0, content=title, children=[text])
+    closing = Token("heading_close", "h2", -1, markup="##", block=True)
+    return [opening, inline, closing]
+
+
+def _render_citation(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                     env: Any) -> str:
+    token = tokens[idx]
+    html = token.meta.get("html")
+    if html is None:  # read where no list is made (a figure block's caption): as written
+        return escapeHtml(token.content)
+    if env.get("excerpt"):  # listings and feeds show the citation, not links into the post
+        return re.sub(r"</?a\b[^>]*>", "", html)
+    return html
