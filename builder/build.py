@@ -40,6 +40,7 @@ from builder.pages.render import Renderer, available_layouts, templates_digest
 from builder.pages.search import SearchIndex, search_warning, searchable
 from builder.pages.shadowed import drop_shadowed_files, drop_shadowed_pages
 from builder.procutil import gc_paused
+from builder.sources.bibliography_option import citation_files
 from builder.sources.jekyll_files import site_warnings
 from builder.sources.known import KnownSources
 from builder.sources.posts import find_posts, read_source
@@ -76,7 +77,7 @@ class BuildReport:
     figures_cached: int = 0
     math_typeset: int = 0  # posts whose math was typeset afresh
     explain: list[str] = field(default_factory=list)
-    figure_deps: set[str] = field(default_factory=set)
+    figure_deps: set[str] = field(default_factory=set)  # and bibliographies: the preview
     write: WriteReport = field(default_factory=WriteReport)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[BuildWarning] = field(default_factory=list)
@@ -127,6 +128,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
                               progress=options.progress)
         report.figures_ran, report.figures_cached = figures.ran, figures.cached
         report.explain, report.figure_deps = figures.explain, figures.deps
+        report.figure_deps |= citation_files(config, [meta for _, meta, _ in chosen])
         warn_all(figures.warnings)
         if options.session is None:
             parse_cache.save()  # a preview server saves it when it stops

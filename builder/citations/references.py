@@ -155,11 +155,11 @@ def _html(content: str) -> Token:
 
 
 def _heading(title: str, tokens: Sequence[Token]) -> list[Token]:
-    taken = {t.attrGet("id") for t in tokens if t.attrGet("id")}
-    ident, n = "references", 0
-    while ident in taken:
-        n += 1
-        ident = f"references-{n}"
+    """The list's heading, its id made as every heading's is (the ids are given already)."""
+    from mdit_py_plugins.anchors.index import slugify, unique_slug
+
+    taken = {str(t.attrGet("id")) for t in tokens if t.attrGet("id")}
+    ident = unique_slug(slugify(title) or "references", taken)
     opening = Token("heading_open", "h2", 1, attrs={"id": ident}, markup="##", block=True)
     text = Token("text", "", 0, content=title)
     inline = Token("inline", "", 0, content=title, children=[text])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from builder.config import CONFIG_FILE, Config
 from builder.errors import BuildError
 from builder.fsutil import digest, file_digest
+from builder.model import PostMeta
 from builder.versions import installed_version
 
 if TYPE_CHECKING:
@@ -162,3 +164,16 @@ def bibliography_key(source: SourceFile, config: Config) -> str:
              found.csl, (file_digest(csl) or "?") if csl else "", found.title,
              config.language, installed_version("pypandoc-binary")]
     return digest("\0".join(parts).encode())
+
+
+def citation_files(config: Config, posts: Sequence[PostMeta]) -> set[str]:
+    """The bibliographies and style files the posts cite from, for the preview to watch
+    (those outside the posts' folder would otherwise go unnoticed)."""
+    found = set(config.bibliography)
+    for meta in posts:
+        found.update(meta.bibliography)
+        if meta.csl.endswith(".csl") or "/" in meta.csl:
+            found.add(meta.csl)
+    if config.csl.endswith(".csl") or "/" in config.csl:
+        found.add(config.csl)
+    return found
