@@ -64,7 +64,7 @@ def cited(text: str, citing: Citing) -> str:
     ("[@lecun1998]", "(LeCun et al. 1998)"),
     ("@lecun1998 says so.", "LeCun et al. (1998) says so."),
     ("[see @lecun1998, p. 3; @duda1973]", "(see LeCun et al. 1998, 3; Duda and Hart 1973)"),
-    ("[@lecun1998, pp. 2280-2290, and elsewhere]", "(LeCun et al. 1998, 2280–90, and elsewhere)"),
+    ("[@lecun1998, pp. 2280-2290, and elsewhere]", "(LeCun et al. 1998, 2280\u201390, and elsewhere)"),  # an en dash
     ("Duda and Hart [-@duda1973] wrote it.", "Duda and Hart (1973) wrote it."),
     ("@lecun1998 [chap. 2] says so.", "LeCun et al. (1998, chap. 2) says so."),
     ("As @dumoulin2016.", "As Dumoulin and Visin (2016)."),  # the full stop ends the key
@@ -255,3 +255,28 @@ def test_a_bibliography_save_rebuilds_the_preview(project: Project) -> None:
         assert b"Scene Analysis and Scene Analysis" in body
     finally:
         server.stop()
+
+
+def test_a_list_of_bibliographies_csl_json_and_a_style_file(project: Project) -> None:
+    from builder.sources.bibliography_option import STYLES_FOLDER
+
+    project.write("posts/refs.bib", BIB)
+    project.write("shared/more.json", '[{"id": "sobel1968", "type": "speech", "title": '
+                  '"An Isotropic 3x3 Image Gradient Operator", "author": [{"family": "Sobel", '
+                  '"given": "Irwin"}, {"family": "Feldman", "given": "Gary"}], '
+                  '"issued": {"date-parts": [[1968]]}}]')
+    project.write("styles/mine.csl", (STYLES_FOLDER / "ieee.csl").read_text(encoding="utf-8"))
+    project.post("2020-01-01-cited.md", POST.replace(
+        "bibliography: refs.bib\n",
+        "bibliography: [refs.bib, ../shared/more.json]\ncsl: ../styles/mine.csl\n")
+        + "\nEdges [@sobel1968].\n")
+    project.build()
+    text = re.sub(r"<[^>]+>", "", project.page("2020/01/01/cited/index.html"))
+    assert "Convolutions see [1, p. 3] as [2] filtered images." in text
+    assert "Edges [3]." in text and "[3] I. Sobel and G. Feldman" in text
+
+    notes = (STYLES_FOLDER / "chicago-author-date.csl").read_text(encoding="utf-8")
+    project.write("styles/mine.csl", notes.replace('class="in-text"', 'class="note"', 1))
+    assert project.fail().splitlines()[0] == ("posts/2020-01-01-cited.md:4: "
+                                              "'styles/mine.csl' is a note style (citations "
+                                              "as footnotes), which is not supported")

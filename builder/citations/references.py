@@ -25,6 +25,7 @@ from markdown_it.token import Token
 from builder.citations.pandoc import bibliography_keys, format_citations
 from builder.citations.syntax import citations_plugin
 from builder.errors import BuildError
+from builder.markdown.inline import inline_children
 
 _LINK = re.compile(r'<a href="#ref-([^"]*)" role="doc-biblioref">')
 
@@ -54,18 +55,8 @@ def _cite(state: StateCore) -> None:
     citing: Citing | None = env.get("citations")
     if state.inlineMode or citing is None:
         return
-    from builder.markdown.crossref import _held_inlines
-
-    found = []  # (token, body line)
-    for token in [*state.tokens, *_held_inlines(state.tokens)]:
-        if token.type != "inline" or not token.children or token.map is None:
-            continue
-        line = token.map[0]
-        for child in token.children:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            elif child.type == "citation":
-                found.append((child, env["body_line"] + line))
+    found = [(child, env["body_line"] + line)
+             for child, line in inline_children(state.tokens, "citation")]
     if not found:
         return
     errors = env.setdefault("errors", [])

@@ -31,7 +31,7 @@ from markdown_it.token import Token
 
 from builder.figures.html import float_kind
 from builder.figures.layout import has_layout
-from builder.markdown.inline import inline_token
+from builder.markdown.inline import inline_children, inline_token
 from builder.model import FigureBlock
 
 PREFIXES = {"fig": "Figure", "tbl": "Table", "eq": "Equation"}
@@ -273,37 +273,18 @@ def _check_references(state: StateCore, captions: list[Token]) -> None:
 
     env = state.env
     subrefs: dict[str, list[tuple[int, int]]] = {}
-    for token in [*state.tokens, *captions, *_held_inlines(state.tokens)]:
-        if token.type != "inline" or not token.children or token.map is None:
-            continue
-        line = token.map[0]
-        for child in token.children:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            elif child.type == "crossref":
-                for ref in child.meta["refs"]:
-                    if resolve(env, ref.label) is None:
-                        warn_at(env, line, f"@{ref.label} refers to nothing in this post: shown "
-                                f"as ?@{ref.label}, as Quarto does", _hint(ref.label))
-                    elif ref.label not in env["crossref"]:  # a block's sub-figure: counted
-                        parent, _, number = ref.label.rpartition("-")  # once the block ran
-                        subrefs.setdefault(parent, []).append((int(number),
-                                                               env["body_line"] + line))
+    for child, line in inline_children([*state.tokens, *captions], "crossref"):
+        for ref in child.meta["refs"]:
+            if resolve(env, ref.label) is None:
+                warn_at(env, line, f"@{ref.label} refers to nothing in this post: shown "
+                        f"as ?@{ref.label}, as Quarto does", _hint(ref.label))
+            elif ref.label not in env["crossref"]:  # a block's sub-figure: counted once
+                parent, _, number = ref.label.rpartition("-")  # the block ran
+                subrefs.setdefault(parent, []).append((int(number), env["body_line"] + line))
     blocks = env.get("blocks", [])
     for i, block in enumerate(blocks):
         if block.label in subrefs:
             blocks[i] = replace(block, subrefs=tuple(subrefs[block.label]))
-
-
-def _held_inlines(tokens: list[Token]) -> list[Token]:
-    """Inline tokens kept aside by floats.py and callouts.py (captions, titles)."""
-    held = []
-    for token in tokens:
-        for key in ("inline", "caption", "title"):
-            inline = token.meta.get(key) if token.meta else None
-            if isinstance(inline, Token):
-                held.append(inline)
-    return held
 
 
 def _hint(label: str) -> str:

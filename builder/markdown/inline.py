@@ -8,6 +8,7 @@ footnotes (everything else, cross-reference numbers included, is shared).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -24,3 +25,20 @@ def inline_token(md: MarkdownIt, text: str, env: dict[str, Any],
     if apart.get("refs"):  # its references are checked with the page's
         env["refs"] = True
     return token
+
+
+def inline_children(tokens: Sequence[Token], kind: str) -> Iterator[tuple[Token, int]]:
+    """Each inline child of type ``kind`` in ``tokens`` and in the inline tokens kept aside
+    in their ``meta`` (floats.py's captions, callouts.py's titles), with its body line
+    (0-based, as in ``Token.map``)."""
+    held = [inline for token in tokens for key in ("inline", "caption", "title")
+            if token.meta and isinstance(inline := token.meta.get(key), Token)]
+    for token in [*tokens, *held]:
+        if token.type != "inline" or not token.children or token.map is None:
+            continue
+        line = token.map[0]
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == kind:
+                yield child, line
