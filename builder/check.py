@@ -28,6 +28,7 @@ from builder.errors import ignore_warning, machine_faults, type_words
 from builder.figures.cache import FigureCache
 from builder.figures.stage import FigureStage, library_versions, run_figures
 from builder.fsutil import atomic_write, exclusive_lock
+from builder.model import FigureImage, StoredFile
 from builder.pages.assets import static_files
 from builder.sources.bundles import bundle_files, post_folder
 
@@ -77,9 +78,10 @@ def _measured(posts: list) -> set[tuple[str, int]]:
 
 def _hashes(stage: FigureStage) -> dict[str, str]:
     """Each figure's content hash, named as in the manifest: all a second run is compared by."""
-    return {f"{post}:{image.file}": image.digest
+    return {f"{post}:{stored.file}": stored.digest
             for post, results in stage.results.items()
-            for result in results.values() for image in result.images}
+            for result in results.values() for image in result.images
+            for stored in image.stored_files()}
 
 
 def _manifest(stage: FigureStage, cache: FigureCache, labels: dict[tuple[str, int], str],
@@ -87,16 +89,25 @@ def _manifest(stage: FigureStage, cache: FigureCache, labels: dict[tuple[str, in
     figures = {}
     for post, results in sorted(stage.results.items()):
         for index, result in sorted(results.items()):
-            for image in result.images:
-                data = cache.read_image(image.digest, image.file)
-                entry = {"post": post, "label": labels[(post, index)], "file": image.file,
+            for image, stored in _images_and_files(result.images):
+                data = cache.read_image(stored.digest, stored.file)
+                entry = {"post": post, "label": labels[(post, index)], "file": stored.file,
                          "size": [image.width, image.height], "frames": image.frames}
                 if (post, index) in measured:
                     entry["measured"] = True
                 else:
-                    entry.update(bytes=len(data), hash=image.digest, pixels=_thumbnails(data))
-                figures[f"{post}:{image.file}"] = entry
+                    entry.update(bytes=len(data), hash=stored.digest, pixels=_thumbnails(data))
+                figures[f"{post}:{stored.file}"] = entry
     return figures
+
+
+def _images_and_files(images: Collection[FigureImage]
+                      ) -> list[tuple[FigureImage, StoredFile]]:
+    """Each file the images publish (a player's, a dark rendering's too), with the image it
+    is a file of (whose size and frames it has)."""
+    drawn = [one for image in images for one in (image, image.dark) if one is not None]
+    return [(one, stored) for one in drawn
+            for stored in (StoredFile(one.file, one.digest), one.player) if stored is not None]
 
 
 def check_figures(config: Config, options: BuildOptions, update: bool,

@@ -109,8 +109,18 @@ class ParsedBody:
 
 
 @dataclass(frozen=True)
+class StoredFile:
+    """A file of the site kept in the figure cache under its content hash."""
+
+    file: str
+    digest: str
+
+
+@dataclass(frozen=True)
 class FigureImage:
-    """One image file a figure block made (relative to the post's output folder)."""
+    """One image file a figure block made (relative to the post's output folder), with the
+    files made with it: an animation's frames for the page's player, and the figure drawn
+    again for the dark scheme."""
 
     file: str
     width: int
@@ -118,6 +128,13 @@ class FigureImage:
     frames: int
     digest: str
     figure: bool = True  # a matplotlib figure (else an image a displayed object made)
+    player: StoredFile | None = None  # an animation as the player steps it (animated WebP)
+    dark: FigureImage | None = None  # the rendering for the dark scheme
+
+    def stored_files(self) -> tuple[StoredFile, ...]:
+        """Every file this image publishes: itself, its player's, its dark rendering's."""
+        own = (StoredFile(self.file, self.digest), *((self.player,) if self.player else ()))
+        return own + (self.dark.stored_files() if self.dark else ())
 
 
 @dataclass(frozen=True)

@@ -87,9 +87,12 @@ class FigureCache:
 
     @staticmethod
     def images_of(entry: dict[str, Any]) -> list[dict[str, Any]]:
-        """Every stored object an entry names: its images and the files its block wrote."""
+        """Every stored object an entry names: its images, their players' files (an
+        animation's WebP) and the files its block wrote."""
+        images = entry_images(entry)
+        players = [image["player"] for image in images if image.get("player")]
         return [{"digest": str(i["digest"]), "file": str(i["file"])}
-                for i in [*entry_images(entry), *entry["files"]]]
+                for i in [*images, *players, *entry["files"]]]
 
     def object_path(self, digest: str, name: str) -> Path:
         return self.objects / digest[:2] / f"{digest}{PurePosixPath(name).suffix}"

@@ -24,6 +24,7 @@ from typing import Any
 from builder.figures.failures import BlockError, from_post, located
 from builder.figures.gif import Frames, canvas_rgb, encode_gif
 from builder.figures.options import image_format, output_name
+from builder.figures.webp import encode_webp
 
 PAD_INCHES = 0.1  # matplotlib's savefig.pad_inches, which the inline backend keeps
 _LINE = "_build_site_line"  # attribute naming the post line that made an artist
@@ -220,12 +221,16 @@ def animation_frames(anim: Any, dpi: float, max_frames: int, number: int,
 
 def save_animation(anim: Any, path: Path, dpi: float, scale: int, max_frames: int,
                    number: int, crop: bool) -> dict[str, Any]:
-    """An animation as a looping GIF, drawn at ``scale`` times the dpi, sized in CSS pixels."""
+    """An animation as a looping GIF, drawn at ``scale`` times the dpi, sized in CSS pixels,
+    and the same frames as the player's WebP beside it (``player``)."""
     frames = animation_frames(anim, dpi * scale, max_frames, number, crop)
-    encode_gif(frames, anim._interval, path)
+    images = encode_gif(frames, anim._interval, path)
+    player = path.with_suffix(".webp")
+    encode_webp(images, anim._interval, player)
     assert frames.first is not None
     height, width = (n // scale for n in frames.first.shape[:2])
-    return {"file": path.name, "width": width, "height": height, "frames": len(frames)}
+    return {"file": path.name, "width": width, "height": height, "frames": len(frames),
+            "player": player.name}
 
 
 # --- the images of one block -------------------------------------------------------------

@@ -97,24 +97,39 @@ def shared_palette(frames: Collection[np.ndarray]) -> Image.Image:
     return image
 
 
-def encode_gif(frames: Collection[np.ndarray], duration_ms: int, path: Path) -> None:
-    """Write RGB frames (H x W x 3, uint8; a list or ``Frames``) as a looping GIF."""
+def quantized(frames: Collection[np.ndarray]) -> tuple[Image.Image, list[Image.Image]]:
+    """The frames on one shared palette (and that palette): what the GIF stores, and what
+    the player's WebP stores too, so both show the same pixels."""
     palette = shared_palette(frames)
     # Pillow maps a pixel to the first nearest entry: never to the copies, the transparent one
-    images = [Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE)
-              for frame in frames]
+    return palette, [Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE)
+                     for frame in frames]
+
+
+def encode_gif(frames: Collection[np.ndarray], duration_ms: int,
+               path: Path) -> list[Image.Image]:
+    """Write RGB frames (H x W x 3, uint8; a list or ``Frames``) as a looping GIF; return
+    them on its palette."""
+    palette, images = quantized(frames)
     images[0].save(
         path,
         format="GIF",
         save_all=True,
         append_images=images[1:],
-        duration=max(20, int(duration_ms)),
+        duration=frame_ms(duration_ms),
         loop=0,
         disposal=1,  # keep the previous frame: only each frame's changed rectangle is stored
         palette=palette.getpalette(),  # one global colour table
         optimize=True,  # unchanged pixels inside that rectangle become the free index
         transparency=_UNCHANGED,
     )
+    return images
+
+
+def frame_ms(interval: float) -> int:
+    """How long a frame shows: the animation's interval, at least 20 ms (browsers show
+    shorter GIF frames for 100 ms)."""
+    return max(20, int(interval))
 
 
 def canvas_rgb(figure: object) -> np.ndarray:

@@ -24,6 +24,7 @@ from builder.model import (
     FigureResult,
     ParsedBody,
     PostMeta,
+    StoredFile,
 )
 from builder.write import Output
 
@@ -39,6 +40,10 @@ def stored_outputs(result: dict[str, Any], cache: FigureCache, folder: Path,
         if output["type"] == "image":
             digest = cache.store_image(folder / output["file"], output["file"])
             output = {**output, "digest": digest}
+            if output.get("player"):  # an animation's frames for the player
+                name = output["player"]
+                output["player"] = {"file": name,
+                                    "digest": cache.store_image(folder / name, name)}
         outputs.append(output)
     error = result["error"]
     if error:
@@ -78,21 +83,23 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
                     except BuildError as error:
                         stage.errors.append(error)
                     continue
-                name = output["file"]
-                if name in claimed:
+                image = _image(output)
+                taken = [f.file for f in image.stored_files() if f.file in claimed]
+                if taken:
                     stage.errors.append(BuildError(
-                        f"figure file '{name}' is also made by the block on line {claimed[name]}",
-                        meta.source, block.line, hint="give one of them '#| file: another-name'",
+                        f"figure file '{taken[0]}' is also made by the block on line "
+                        f"{claimed[taken[0]]}", meta.source, block.line,
+                        hint="give one of them '#| file: another-name'",
                     ))
                     continue
-                claimed[name] = block.line
-                image = FigureImage(name, output["width"], output["height"], output["frames"],
-                                    output["digest"], output.get("figure", True))
                 outputs.append(CellOutput("image", image=image))
-                stage.outputs.append(Output(
-                    folder + name, "figure:" + image.digest,
-                    lambda d=image.digest, n=name: cache.read_image(d, n), meta.source,
-                ))
+                for stored in image.stored_files():
+                    claimed[stored.file] = block.line
+                    stage.outputs.append(Output(
+                        folder + stored.file, "figure:" + stored.digest,
+                        lambda d=stored.digest, n=stored.file: cache.read_image(d, n),
+                        meta.source,
+                    ))
             stage.results[meta.source][block.index] = FigureResult(block.index, tuple(outputs))
             options = block.options
             _check_subcaptions(block, outputs, meta.source, stage.warnings)
@@ -104,6 +111,14 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
                     meta.source, block.line, "the block is a figure (a fig- label or fig-cap) "
                     "but showed no image", "draw something, or drop the caption"))
         _publish_written(meta, body, entries, cache, stage, folder, claimed)
+
+
+def _image(output: dict[str, Any]) -> FigureImage:
+    """An image output of a cache entry, with its player's file."""
+    player = output.get("player")
+    return FigureImage(output["file"], output["width"], output["height"], output["frames"],
+                       output["digest"], output.get("figure", True),
+                       StoredFile(player["file"], player["digest"]) if player else None)
 
 
 def _inline_results(meta: PostMeta, body: ParsedBody,

@@ -19,6 +19,7 @@ from html import escape
 from typing import Any
 
 from builder.figures.layout import has_layout, panel_html
+from builder.figures.picture import image_html
 from builder.model import CellOutput, FigureBlock
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -42,10 +43,7 @@ def terminal_text(text: str) -> str:
 
 def output_html(output: CellOutput, alt: str, asis: bool = False) -> str:
     if output.image is not None:
-        image = output.image
-        size = f' width="{image.width}" height="{image.height}"' if image.width else ""
-        return (f'<img src="{escape(image.file, quote=True)}" alt="{alt}"{size} '
-                'loading="lazy" decoding="async">')
+        return image_html(output.image, alt)
     if output.kind == "html":
         if asis:
             return output.text

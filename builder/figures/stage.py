@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from builder.figures.shared import SharedLayer
 
 # 2: GIFs drawn at the retina factor; JPEG and WebP; 3: tight boxes, a block's outputs in
-# order; 4: the files a block writes in the post's folder; 5: opaque PNGs without alpha
-FIGURES_VERSION = "5"
+# order; 4: the files a block writes in the post's folder; 5: opaque PNGs without alpha;
+# 6: animations also as the player's WebP
+FIGURES_VERSION = "6"
 # Options that change what a block's run produces (the others only change how it is shown).
 _RUN_OPTIONS = ("label", "file", "format", "fig-format", "fig-width", "fig-height", "fig-dpi",
                 "fig-crop", "error", "depends")

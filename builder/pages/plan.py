@@ -139,6 +139,7 @@ def _post_page(
             toc=table_of_contents(content, post.meta.toc_depth),
             math_fonts=renderer.math_fonts(content),
             has_math=post.has_math,
+            players='<div class="player"' in content,
             excerpt_text=excerpt,
             newer=newer,
             older=older,

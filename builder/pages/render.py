@@ -167,6 +167,7 @@ class Renderer:
             math_fonts=[],
             math_macros=config.math.macros_option(),
             has_math=False,
+            players=False,  # a post with animations loads the player's script
             page_url=None,  # the page's own site-relative URL, for its canonical link
             search=self.search,
             # the page's card for link previews (a post's own, else the site's) and a

@@ -80,14 +80,16 @@
 
   function versionImages(root) {
     const here = sitePath(location.pathname).replace(/[^/]*$/, "");
-    for (const img of root.querySelectorAll("img")) {
-      const url = new URL(img.getAttribute("src"), location.href);
+    // a <picture>'s sources too (an animation's player file, a dark rendering): one URL each
+    for (const element of root.querySelectorAll("img[src], picture source[srcset]")) {
+      const attribute = element.tagName === "IMG" ? "src" : "srcset";
+      const url = new URL(element.getAttribute(attribute), location.href);
       if (url.origin !== location.origin) continue;
       const path = sitePath(url.pathname);
       const version = versions.get(path) ?? versions.get(here + path);
       if (version !== undefined && url.searchParams.get("build") !== String(version)) {
         url.searchParams.set("build", String(version));
-        img.src = url.pathname + url.search;
+        element.setAttribute(attribute, url.pathname + url.search);
       }
     }
   }
