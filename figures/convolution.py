@@ -16,12 +16,11 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
-from figures.style import font_size
+from figures.style import faint, font_size, ink, muted
 
 F_COLOUR = "#1f6fb4"  # f: blue
 G_COLOUR = "#d9480f"  # g and its flipped, shifted copies: orange
 AREA_COLOUR = "#f2c94c"  # the product f(x) g(t - x): yellow, as in Wikipedia's figures
-CONV_COLOUR = "#222222"  # the convolution (f * g)(t): black
 STEP = 1 / 200  # grid spacing: fine enough for smooth curves, exact at the boxes' edges
 FRAMES = 60
 INTERVAL_MS = 80
@@ -131,7 +130,7 @@ def _axes(width: float = WIDTH, height: float = HEIGHT,
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_xlabel("$x$", fontsize=FONT, labelpad=0)
     ax.tick_params(labelsize=FONT)
-    ax.grid(True, color="#eeeeee", linewidth=0.6)
+    ax.grid(True, color=faint(), linewidth=0.6)
     return fig, ax
 
 
@@ -150,7 +149,7 @@ def plot_signals(xlim: tuple[float, float] = (-2.5, 2.5), **signals: Signal) -> 
     """The signals, each in its colour, labelled by its keyword (``f=…, g=…``)."""
     fig, ax = _axes(xlim=xlim)
     x = grid(*xlim)
-    colours = [F_COLOUR, G_COLOUR, CONV_COLOUR]
+    colours = [F_COLOUR, G_COLOUR, ink()]  # the convolution (f * g): black
     for k, ((name, signal), colour) in enumerate(zip(signals.items(), colours, strict=False)):
         # the first on top: where f and g share an edge, both still show
         plot_signal(ax, x, signal, color=colour, linewidth=2.2, label=f"${name}(x)$",
@@ -167,7 +166,7 @@ def plot_flip(g: Signal) -> Figure:
             label="$g(x)$")
     plot_signal(ax, x, g.flipped(), color=G_COLOUR, linewidth=2.2, label="$g'(x) = g(-x)$")
     ax.annotate("", xy=(-0.5, 1.0), xytext=(0.5, 1.0),
-                arrowprops={"arrowstyle": "->", "color": "#555555", "linewidth": 1.2})
+                arrowprops={"arrowstyle": "->", "color": muted(), "linewidth": 1.2})
     _legend(ax)
     return fig
 
@@ -223,7 +222,7 @@ def animate_shift(g: Signal, t0: float = -1.5, t1: float = 1.5) -> FuncAnimation
             label="$g'(x)$")
     steps = is_steps(g, x)
     line = moving_line(ax, steps, color=G_COLOUR, linewidth=2.2, label="$g'(x - t)$")
-    (marker,) = ax.plot([], [], "v", color=CONV_COLOUR, markersize=8)
+    (marker,) = ax.plot([], [], "v", color=ink(), markersize=8)
     label = _label(ax)
     _legend(ax)
     ts = _sweep(t0, t1)
@@ -340,8 +339,8 @@ def animate_convolution(f: Signal, g: Signal, t0: float = -1.5, t1: float = 2.5,
     plot_signal(ax, x, f, color=F_COLOUR, linewidth=2.0, label="$f(x)$")
     steps = is_steps(g, x)
     moving = moving_line(ax, steps, color=G_COLOUR, linewidth=2.0, label="$g(t - x)$")
-    (trace,) = ax.plot([], [], color=CONV_COLOUR, linewidth=2.2, label="$(f * g)(t)$")
-    (dot,) = ax.plot([], [], "o", color=CONV_COLOUR, markersize=5)
+    (trace,) = ax.plot([], [], color=ink(), linewidth=2.2, label="$(f * g)(t)$")
+    (dot,) = ax.plot([], [], "o", color=ink(), markersize=5)
     cursor = ax.axvline(t0, color="#777777", linewidth=0.8, linestyle=":")
     _legend(ax)
     ts = np.linspace(t0, t1, FRAMES)

@@ -24,3 +24,27 @@ def font_size(width: float) -> float:
     """Points, rounded up to a half, for text at least ``SMALLEST`` px on a phone."""
     scale = min(1.0, PHONE_COLUMN / ((width + 2 * PAD) * DPI))
     return math.ceil(SMALLEST / scale * 72 / DPI * 2) / 2
+
+
+def on_dark() -> bool:
+    """Whether the figure being drawn has a dark face: build-site draws the post's figures
+    a second time, for the dark scheme, with a dark style (``renderings: [light, dark]``)."""
+    import matplotlib
+
+    red, green, blue = matplotlib.colors.to_rgb(matplotlib.rcParams["figure.facecolor"])
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.5
+
+
+def ink() -> str:
+    """What is drawn in black on white (the convolution's curve): light on a dark face."""
+    return "#e6e6e3" if on_dark() else "#222222"
+
+
+def muted() -> str:
+    """Secondary marks (arrows): grey that reads on either face."""
+    return "#a3a7ab" if on_dark() else "#555555"
+
+
+def faint() -> str:
+    """Grid lines: just visible, never louder than the data."""
+    return "#2e3237" if on_dark() else "#eeeeee"

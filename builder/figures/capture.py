@@ -256,6 +256,7 @@ class BlockImages:
         self.retina = settings["retina"]  # animations and GIFs are always drawn sharp
         self.scale = self.retina if sharp else 1
         self.crop = options.get("fig-crop", True)
+        self.scheme = settings.get("scheme", "light")  # "dark": names end in -dark
         self.images: list[dict[str, Any]] = []
         self.outputs: list[dict[str, Any]] = []  # the block's outputs, images among them
         self.animations: list[Any] = []  # every Animation the block made, in order
@@ -302,12 +303,12 @@ class BlockImages:
         number = len(self.images)
         try:
             if anim is not None:
-                path = self.folder / output_name(self.block, number, "gif")
+                path = self.folder / output_name(self.block, number, "gif", self.scheme)
                 count = sum(1 for image in self.images if image["frames"] > 1) + 1
                 image = save_animation(anim, path, self.dpi, self.retina,
                                        self.settings["max_frames"], count, self.crop)
             else:
-                path = self.folder / output_name(self.block, number, self.suffix)
+                path = self.folder / output_name(self.block, number, self.suffix, self.scheme)
                 scale = self.retina if self.fmt == "gif" else self.scale
                 image = save_static(fig, path, self.fmt, self.dpi, scale, self.crop,
                                     self.settings["quality"])
@@ -326,7 +327,7 @@ class BlockImages:
         """An image a displayed object made (``_repr_png_``...), shown at its own size or
         at the ``width``/``height`` its display metadata asks for."""
         self._check_limit(1)
-        path = self.folder / output_name(self.block, len(self.images), ext)
+        path = self.folder / output_name(self.block, len(self.images), ext, self.scheme)
         path.write_bytes(data)
         width = height = 0
         if ext == "svg":

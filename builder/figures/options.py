@@ -127,6 +127,9 @@ OPTIONS: dict[str, Option] = {
     "depends": Option("a path or a list of paths", _texts),
     # shows measurements of the machine that builds it (build-site check)
     "measured": Option("true or false", _is(bool)),
+    # the schemes its figures are drawn for (``schemes.py``): the page shows the reader's
+    "renderings": Option("[light] or [light, dark]", lambda v: isinstance(v, list) and (
+        v == ["light"] or sorted(v) == ["dark", "light"]), True),
 }
 # Limits a block may set: finite, positive and below a sane ceiling, so a typo or '.nan'
 # can never switch one off (``nan <= 0`` is false).
@@ -289,8 +292,9 @@ def image_format(options: dict[str, Any]) -> tuple[str, str, bool]:
     return fmt, suffix, retina
 
 
-def output_name(block: dict[str, Any], number: int, ext: str) -> str:
-    """The file a block's ``number``-th image is written to (``grid1.gif``, ``fig-x-2.png``)."""
+def output_name(block: dict[str, Any], number: int, ext: str, scheme: str = "light") -> str:
+    """The file a block's ``number``-th image is written to (``grid1.gif``, ``fig-x-2.png``;
+    drawn for the dark scheme: ``fig-x-2-dark.png``)."""
     options = block["options"]
     if "file" in options:
         stem = options["file"].rsplit(".", 1)[0]
@@ -298,4 +302,5 @@ def output_name(block: dict[str, Any], number: int, ext: str) -> str:
         stem = options["label"]
     else:
         stem = f"figure-{block['index'] + 1}"
-    return f"{stem}.{ext}" if number == 0 else f"{stem}-{number + 1}.{ext}"
+    tail = "" if scheme == "light" else f"-{scheme}"
+    return f"{stem}{tail}.{ext}" if number == 0 else f"{stem}-{number + 1}{tail}.{ext}"

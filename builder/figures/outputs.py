@@ -83,7 +83,7 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
                     except BuildError as error:
                         stage.errors.append(error)
                     continue
-                image = _image(output)
+                image = image_of(output)
                 taken = [f.file for f in image.stored_files() if f.file in claimed]
                 if taken:
                     stage.errors.append(BuildError(
@@ -113,7 +113,7 @@ def results_and_outputs(posts: Sequence[tuple[PostMeta, ParsedBody]],
         _publish_written(meta, body, entries, cache, stage, folder, claimed)
 
 
-def _image(output: dict[str, Any]) -> FigureImage:
+def image_of(output: dict[str, Any]) -> FigureImage:
     """An image output of a cache entry, with its player's file."""
     player = output.get("player")
     return FigureImage(output["file"], output["width"], output["height"], output["frames"],

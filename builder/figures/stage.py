@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from builder.figures.inline import run_order, unit_at
 from builder.figures.options import depends
 from builder.figures.outputs import results_and_outputs, stored_files, stored_outputs
 from builder.figures.runner import Job, JobOutcome, WorkerPool
+from builder.figures.schemes import Renderings, attach_dark, dark_key_parts, wants_dark
 from builder.fsutil import digest
 from builder.model import FigureBlock, FigureResult, ParsedBody, PostMeta
 from builder.write import Output
@@ -138,6 +139,15 @@ def _block_keys(config: Config, meta: PostMeta, blocks: Sequence[FigureBlock],
     return found
 
 
+def _every_key(keyed: list[Any]) -> Iterator[str]:
+    """The keys of every block, and of its dark rendering when it has one."""
+    for _, blocks, _, found in keyed:
+        for k, (parts, key) in found.items():
+            yield key
+            if wants_dark(blocks[k]):
+                yield _hash(dark_key_parts(parts))
+
+
 def _shared_layer(config: Config) -> SharedLayer | None:
     """The shared cache of ``[figures] cache``, if there is one (fsspec is imported only
     then)."""
@@ -209,6 +219,7 @@ def run_figures(
     keys: dict[tuple[str, int], str] = {}
     entries: dict[tuple[str, int], dict[str, Any]] = {}
     keyed = []
+    dark, dark_jobs = Renderings(), []  # the dark scheme's keys, entries and jobs
     for meta, body in posts:
         blocks = run_order(body)  # the blocks and inline code, in the order they run
         if blocks:
@@ -216,10 +227,11 @@ def run_figures(
             keyed.append((meta, blocks, needs,
                           _block_keys(config, meta, blocks, needs, versions, stage)))
     if shared is not None and use_cache:  # every entry this machine lacks, in one batch
-        shared.prefetch(cache, (key for *_, found in keyed for _, key in found.values()))
+        shared.prefetch(cache, _every_key(keyed))
     for meta, blocks, needs, found in keyed:
         stage.results[meta.source] = {}
         wanted: dict[int, str] = {}  # block -> why it runs
+        dark_parts: dict[int, dict[str, str]] = {}
         for k, (parts, key) in found.items():
             block = blocks[k]
             keys[(meta.source, block.index)] = key
@@ -230,6 +242,8 @@ def run_figures(
             else:
                 entries[(meta.source, block.index)] = entry
             history[slot] = parts
+            if wants_dark(block):  # drawn again for the dark scheme: a key of its own
+                dark_parts[k] = dark_key_parts(parts)
         groups = job_groups(needs, set(wanted))
         running = {k: group for group in groups for k in group}
         for k, block in enumerate(blocks):
@@ -251,6 +265,22 @@ def run_figures(
                                                            if notes else ""))
         for group in groups:
             planned.append(_job(config, meta, [blocks[i] for i in group]))
+        dark_wanted = set()
+        for k, parts in dark_parts.items():
+            key, slot = _hash(parts), f"{meta.source}#{blocks[k].index}@dark"
+            dark.keys[(meta.source, blocks[k].index)] = key
+            entry, reason = cache.lookup(key) if use_cache else (None, "--no-cache")
+            if entry is None:
+                dark_wanted.add(k)
+                why = _explain_change(history.get(slot), parts, reason)
+                stage.explain.append(f"{meta.source}:{blocks[k].line}: {blocks[k].label}: "
+                                     f"dark rendering ran ({why})")
+            else:
+                dark.entries[(meta.source, blocks[k].index)] = entry
+            history[slot] = parts
+        for group in job_groups(needs, dark_wanted):
+            dark_jobs.append(_job(config, meta, [blocks[i] for i in group], "dark"))
+    planned += dark_jobs  # after the light ones: a page needs those first
 
     if planned:
         own_pool = pool is None
@@ -259,13 +289,17 @@ def run_figures(
                                         dir=_ensure(cache.folder / "tmp")))
         try:
             for number, job in enumerate(planned):
-                job.payload["out_dir"] = str(_ensure(scratch / _hash(job.post)[:12]))
+                name = job.post + ("@dark" if job.payload["settings"]["scheme"] == "dark" else "")
+                job.payload["out_dir"] = str(_ensure(scratch / _hash(name)[:12]))
                 job.payload["scratch"] = str(scratch / "cwd" / str(number))
 
             posts_by_source = {meta.source: (meta, body) for meta, body in posts}
 
             def collect(outcome: JobOutcome) -> None:
-                _collect(outcome, cache, keys, entries, stage, posts_by_source)
+                if outcome.job.payload["settings"]["scheme"] == "dark":
+                    _collect(outcome, cache, dark.keys, dark.entries, stage, posts_by_source)
+                else:
+                    _collect(outcome, cache, keys, entries, stage, posts_by_source)
 
             total = sum(len(j.payload["blocks"]) for j in planned)
             started = [0]
@@ -282,6 +316,8 @@ def run_figures(
             workers = min(jobs, len(planned))
             say(f"running {plural(total, 'figure block')} in {plural(workers, 'worker')}")
             pool.run_all(planned, collect, on_start)
+            # a block that fails fails in both schemes: say it once
+            stage.errors = list({str(e): e for e in stage.errors}.values())
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
             if own_pool:
@@ -292,6 +328,7 @@ def run_figures(
     if history != before:
         cache.save_history(history)
     results_and_outputs(posts, entries, cache, stage)
+    attach_dark(posts, dark.entries, cache, stage)
     return stage
 
 
@@ -300,7 +337,8 @@ def _ensure(path: Path) -> Path:
     return path
 
 
-def _job(config: Config, meta: PostMeta, blocks: list[FigureBlock]) -> Job:
+def _job(config: Config, meta: PostMeta, blocks: list[FigureBlock],
+         scheme: str = "light") -> Job:
     settings = config.figures
     post_path = config.root / meta.source
     payload = {
@@ -314,6 +352,7 @@ def _job(config: Config, meta: PostMeta, blocks: list[FigureBlock]) -> Job:
             "max_output_bytes": settings.max_output_bytes,
             "max_figures_per_block": settings.max_figures_per_block,
             "max_frames": settings.max_frames,
+            "scheme": scheme,
         },
         "blocks": [
             {"index": b.index, "code": b.code, "code_line": b.code_line,
@@ -334,6 +373,8 @@ def _collect(outcome: JobOutcome, cache: FigureCache, keys: dict[tuple[str, int]
     out_dir = Path(job.payload["out_dir"])
     for result in outcome.results:
         index = result["index"]
+        if (job.post, index) not in keys:
+            continue  # run for a later block's sake (a dark rendering's): nothing to keep
         block = unit_at(body, index)
         error = result["error"]
         if error and not block.options.get("error", False):

@@ -27,6 +27,7 @@ from builder import procutil
 from builder.figures import capture, display, folder, tracking
 from builder.figures.failures import BlockError
 from builder.figures.magics import magic_message, python_source
+from builder.figures.styles import DARK_STYLE
 
 _MEMORY_MB = 0
 _SCRATCH = ""
@@ -191,6 +192,8 @@ def run_job(job: dict[str, Any], send: Any) -> None:
     os.chdir(cwd)
     matplotlib.rcdefaults()
     matplotlib.rcParams["svg.hashsalt"] = "build-site"
+    if job["settings"].get("scheme") == "dark":  # drawn again for the dark scheme
+        matplotlib.rcParams.update(DARK_STYLE)
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": job["post_path"]}
     out_dir = Path(job["out_dir"])
     settings = job["settings"]
