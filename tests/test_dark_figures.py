@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser import CHROMIUM, browser_page, serve_folder
+from tests.browser import CHROMIUM
 from tests.conftest import Project
-from tests.test_player import frames_of, shown_frame, wait_state
+from tests.test_player import built_post, frames_of, player_page, shown_frame, wait_state
 
 POST = """
 ---
@@ -64,10 +64,7 @@ BACKGROUND = (0x16, 0x18, 0x1B)  # the theme's dark --bg
 
 @pytest.fixture(scope="module")
 def schemes(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    project = Project(tmp_path_factory.mktemp("dark") / "blog")
-    project.post("2021-05-07-both-schemes.md", POST)
-    project.build()
-    return project
+    return built_post(tmp_path_factory, "2021-05-07-both-schemes.md", POST)
 
 
 def rgb(project: Project, name: str) -> np.ndarray:
@@ -157,12 +154,9 @@ def test_the_readers_scheme_picks_the_rendering_and_the_toggle_swaps_it(
     site = schemes.root / "site" / PAGE
     light_frames = frames_of(site / "fig-moving.webp")
     dark_frames = frames_of(site / "fig-moving-dark.webp")
-    with serve_folder(schemes.root / "site") as base, \
-            browser_page() as (page, errors, failed, _):
-        page.emulate_media(color_scheme="dark", reduced_motion="reduce")
-        page.goto(base + "/" + PAGE)
+    with player_page(schemes, "/" + PAGE, scheme="dark") as (page, errors, failed):
         page.wait_for_function(f"() => ({SHOWN})().endsWith('fig-lines-dark.png')")
-        wait_state(page, ready=True, frame=0)
+        wait_state(page, frame=0)
         page.get_by_role("button", name="Next frame").click()
         wait_state(page, frame=1)
         assert shown_frame(page, dark_frames) == 1  # the player steps the dark frames

@@ -4,6 +4,8 @@ builder drew and the slider says which), playing, pausing, keys, reduced motion.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +45,29 @@ FuncAnimation(fig, draw, frames=10, interval=150)
 PAGE = "/2021/05/06/a-bar-that-moves/"
 
 
-@pytest.fixture(scope="module")
-def animated(tmp_path_factory: pytest.TempPathFactory) -> Project:
+def built_post(tmp_path_factory: pytest.TempPathFactory, name: str, text: str) -> Project:
+    """A blog of one post, built."""
     project = Project(tmp_path_factory.mktemp("player") / "blog")
-    project.post("2021-05-06-a-bar-that-moves.md", ANIMATION_POST)
+    project.post(name, text)
     project.build()
     return project
+
+
+@pytest.fixture(scope="module")
+def animated(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return built_post(tmp_path_factory, "2021-05-06-a-bar-that-moves.md", ANIMATION_POST)
+
+
+@contextlib.contextmanager
+def player_page(project: Project, path: str = PAGE, motion: str = "reduce",
+                scheme: str = "light") -> Iterator[tuple[object, list[str], list[str]]]:
+    """The post in Chromium, its player ready: (page, console errors, failed requests)."""
+    with serve_folder(project.root / "site") as base, \
+            browser_page() as (page, errors, failed, _):
+        page.emulate_media(reduced_motion=motion, color_scheme=scheme)
+        page.goto(base + path)
+        wait_state(page, ready=True)
+        yield page, errors, failed
 
 
 def frames_of(path: Path) -> list[np.ndarray]:
@@ -136,11 +155,8 @@ def wait_state(page: object, **wanted: object) -> dict:
 @browser
 def test_the_player_steps_frame_by_frame_and_the_slider_shows_which(animated: Project) -> None:
     frames = frames_of(published(animated, "fig-moving.webp"))
-    with serve_folder(animated.root / "site") as base, \
-            browser_page() as (page, errors, failed, _):
-        page.emulate_media(reduced_motion="reduce")  # no autoplay: the first frame, still
-        page.goto(base + PAGE)
-        state = wait_state(page, ready=True, frame=0)
+    with player_page(animated) as (page, errors, failed):  # reduced motion: no autoplay
+        state = wait_state(page, ready=True, frame=0)  # the first frame, still
         assert not state["playing"] and state["play"] == "Play"
         assert state["slider"] == 0 and state["text"] == "Frame 1 of 10"
         assert shown_frame(page, frames) == 0
@@ -180,11 +196,8 @@ def test_the_player_steps_frame_by_frame_and_the_slider_shows_which(animated: Pr
 
 @browser
 def test_play_and_pause_with_the_button_and_the_keyboard(animated: Project) -> None:
-    with serve_folder(animated.root / "site") as base, \
-            browser_page() as (page, errors, failed, _):
-        page.emulate_media(reduced_motion="reduce")
-        page.goto(base + PAGE)
-        wait_state(page, ready=True, frame=0)
+    with player_page(animated) as (page, errors, failed):
+        wait_state(page, frame=0)
         play = page.locator(".player-play")
         play.click()
         wait_state(page, playing=True, play="Pause")
@@ -199,17 +212,17 @@ def test_play_and_pause_with_the_button_and_the_keyboard(animated: Project) -> N
         wait_state(page, playing=True)
         page.keyboard.press(" ")
         wait_state(page, playing=False)
+        page.keyboard.press("k")
+        wait_state(page, playing=True)
         page.keyboard.press("ArrowRight")  # a step pauses too
+        wait_state(page, playing=False)
         assert errors == [] and failed == []
 
 
 @browser
 def test_it_plays_by_itself_unless_the_reader_asks_for_less_motion(animated: Project) -> None:
-    with serve_folder(animated.root / "site") as base, \
-            browser_page() as (page, errors, failed, _):
-        page.emulate_media(reduced_motion="no-preference")
-        page.goto(base + PAGE)
-        wait_state(page, ready=True, playing=True, play="Pause")
+    with player_page(animated, motion="no-preference") as (page, errors, failed):
+        wait_state(page, playing=True, play="Pause")
         wait_state(page, frame=4)
         assert errors == [] and failed == []
 
