@@ -236,5 +236,8 @@ def test_without_script_the_animation_plays_as_an_image(animated: Project) -> No
         page.wait_for_function("() => document.querySelector('.player img').complete")
         assert img.evaluate("i => i.currentSrc.split('/').pop()") == "fig-moving.webp"
         assert img.is_visible() and page.locator(".player-controls").count() == 0
+        # no room kept for controls that will never come
+        assert page.locator(".player").evaluate("p => getComputedStyle(p).paddingBottom") \
+            == "0px"
         assert failed == []
 

@@ -5,14 +5,15 @@
 // Here the WebP the browser chose (img.currentSrc: the dark scheme's when the page is dark)
 // is decoded frame by frame with WebCodecs' ImageDecoder and drawn on a canvas over the
 // image: every frame exactly as the builder drew it, the slider's position the frame shown.
-// Where ImageDecoder is missing (or the browser took the GIF), the image plays as before.
+// Where ImageDecoder is missing (or the browser took the GIF), the image plays as before
+// and the room kept for the controls goes (class is-still).
 //
 // Keys, in the player's controls: Left/Right or , and . step a frame (pausing), Home/End go
 // to the first and last, Space or k plays and pauses. With prefers-reduced-motion the
 // animation does not start by itself: the first frame shows, with the controls.
 (function () {
   "use strict";
-  if (!("ImageDecoder" in window)) return;
+  var decodes = "ImageDecoder" in window;
   var reduced = window.matchMedia("(prefers-reduced-motion: reduce)");
 
   function button(className, label, text) {
@@ -98,7 +99,7 @@
     var src = this.img.currentSrc;
     if (!src || src === this.src) return;
     if (!/\.webp(\?|#|$)/i.test(src)) {  // the browser took the GIF: it plays by itself
-      this.holder.classList.remove("is-ready");
+      this.still();
       return;
     }
     var self = this;
@@ -120,8 +121,15 @@
         if (first && !reduced.matches) self.start();
       });
     }).catch(function () {
-      self.holder.classList.remove("is-ready");  // the image plays as it would without us
+      self.still();  // the image plays as it would without us
     });
+  };
+
+  // No player: the image plays by itself, and the controls' room goes.
+  Player.prototype.still = function () {
+    this.pause();
+    this.holder.classList.remove("is-ready");
+    this.holder.classList.add("is-still");
   };
 
   // Draw frame ``index``; while a frame decodes, later requests replace each other.
@@ -148,7 +156,7 @@
       canvas.getContext("2d").drawImage(frame, 0, 0);
       self.duration = (frame.duration || 100000) / 1000;  // microseconds to ms
       frame.close();
-      self.shown = index;
+      self.holder.classList.remove("is-still");
       self.holder.classList.add("is-ready");
       self.holder.setAttribute("data-frame", String(index));
     }).catch(function () { /* a decoder closed by a source change: the new one draws */ })
@@ -224,7 +232,10 @@
     for (var i = 0; i < holders.length; i++) {
       var holder = holders[i];
       // a player inside a link (fig-link) would put buttons in it: the image plays as is
-      if (holder.closest("a") || !holder.querySelector("picture img")) continue;
+      if (!decodes || holder.closest("a") || !holder.querySelector("picture img")) {
+        holder.classList.add("is-still");
+        continue;
+      }
       holder.player = new Player(holder);
     }
   }
