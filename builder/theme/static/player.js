@@ -231,6 +231,7 @@
     var holders = document.querySelectorAll(".player");
     for (var i = 0; i < holders.length; i++) {
       var holder = holders[i];
+      if (holder.player || holder.classList.contains("is-still")) continue;  // done before
       // a player inside a link (fig-link) would put buttons in it: the image plays as is
       if (!decodes || holder.closest("a") || !holder.querySelector("picture img")) {
         holder.classList.add("is-still");
@@ -242,4 +243,6 @@
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
+  // the preview server patches a page after a rebuild: new animations get their player
+  document.addEventListener("build-site:updated", start);
 })();
