@@ -99,7 +99,7 @@ def test_the_page_offers_both_and_the_toggle_markup_names_the_dark_one(schemes: 
     assert ('<picture class="schemes">\n<source srcset="fig-lines-dark.png" '
             'media="(prefers-color-scheme: dark)" data-scheme="dark">\n'
             '<img src="fig-lines.png"') in html
-    assert ('<div class="player" data-frames="10">\n<picture class="schemes">\n'
+    assert ('<div class="player">\n<picture class="schemes">\n'
             '<source srcset="fig-moving-dark.webp" type="image/webp" '
             'media="(prefers-color-scheme: dark)" data-scheme="dark">\n'
             '<source srcset="fig-moving-dark.gif" media="(prefers-color-scheme: dark)" '

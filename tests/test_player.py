@@ -92,7 +92,7 @@ def test_an_animation_gets_the_players_webp_with_the_gifs_pixels(animated: Proje
     assert webp.stat().st_size < 0.6 * gif.stat().st_size
 
     html = animated.page(PAGE.strip("/") + "/index.html")
-    assert ('<div class="player" data-frames="10">\n<picture>\n'
+    assert ('<div class="player">\n<picture>\n'
             '<source srcset="fig-moving.webp" type="image/webp">\n'
             '<img src="fig-moving.gif" alt="An orange bar') in html
     assert "static/player.js" in html

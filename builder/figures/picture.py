@@ -38,7 +38,7 @@ def image_html(image: FigureImage, alt: str) -> str:
     kind = ' class="schemes"' if image.dark is not None else ""
     picture = f"<picture{kind}>\n" + "".join(s + "\n" for s in sources) + img + "\n</picture>"
     if image.frames > 1 and image.player is not None:
-        return f'<div class="player" data-frames="{image.frames}">\n{picture}\n</div>'
+        return f'<div class="player">\n{picture}\n</div>'
     return picture
 
 

@@ -31,7 +31,7 @@
     var self = this;
     this.holder = holder;
     this.img = img;
-    this.count = parseInt(holder.getAttribute("data-frames"), 10) || 1;
+    this.count = 1;  // until the decoder has read the file
     this.index = 0;
     this.playing = false;
     this.wanted = null;  // the frame to show next (the latest asked for wins)
@@ -115,7 +115,9 @@
         if (self.src !== src) { decoder.close(); return; }
         if (self.decoder) self.decoder.close();
         self.decoder = decoder;
-        self.count = decoder.tracks.selectedTrack.frameCount || self.count;
+        // frames the builder drew twice in a row are one (shown for both's time), in the
+        // GIF as in the WebP: each step of the slider shows a change
+        self.count = decoder.tracks.selectedTrack.frameCount || 1;
         self.slider.max = String(self.count - 1);
         self.show(Math.min(self.index, self.count - 1));
         if (first && !reduced.matches) self.start();
