@@ -24,6 +24,7 @@ from builder.errors import (
     plural,
     raise_all,
 )
+from builder.figures.executor import ExecutorFactory
 from builder.figures.html import fill_placeholders
 from builder.figures.inline import fill_inline
 from builder.figures.runner import WorkerPool
@@ -65,6 +66,7 @@ class BuildOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     use_cache: bool = True
     pool: WorkerPool | None = None  # a warm pool of figure workers (the preview server's)
+    executor: ExecutorFactory | None = None  # what else runs figure blocks (a Dask cluster)
     session: BuildSession | None = None  # the preview server's memory between builds
     progress: Progress | None = None  # told as each figure block starts
 
@@ -125,7 +127,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
 
         figures = run_figures(config, [(meta, body) for _, meta, body in chosen],
                               options.jobs, options.use_cache, pool=options.pool, say=say,
-                              progress=options.progress)
+                              progress=options.progress, executor=options.executor)
         report.figures_ran, report.figures_cached = figures.ran, figures.cached
         report.explain, report.figure_deps = figures.explain, figures.deps
         report.figure_deps |= citation_files(config, [meta for _, meta, _ in chosen])

@@ -13,10 +13,14 @@ import time
 import unicodedata
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from builder.errors import BuildError, BuildWarning, plural
+
+if TYPE_CHECKING:
+    from builder.figures.executor import ExecutorFactory
 
 _PROJECT = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -41,12 +45,19 @@ def cli(ctx: click.Context) -> None:
 @click.option("--base-url", help="Public URL of the site, e.g. https://example.org/blog/.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: cores).")
 @click.option("--no-cache", is_flag=True, help="Parse and run everything afresh.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Where figure blocks run: worker processes here, or a "
+              "Dask cluster (pip install 'build-site[distributed]').")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="The Dask scheduler to use (implies --executor dask; default: "
+                   "DASK_SCHEDULER_ADDRESS, else a cluster of --jobs processes here).")
 @click.option("--explain", is_flag=True,
               help="Say for each figure block whether it ran, and why, or came from the cache.")
 @click.option("--timings", is_flag=True, help="Print how long each stage took.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
-          no_cache: bool, explain: bool, timings: bool, quiet: bool) -> None:
+          no_cache: bool, executor: str, scheduler: str | None, explain: bool, timings: bool,
+          quiet: bool) -> None:
     """Build the site into site/ (or --out)."""
     from builder.build import BuildOptions, build_site, not_built_summary
     from builder.config import load_config
@@ -62,6 +73,7 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
         )
         options = BuildOptions(drafts=drafts, use_cache=not no_cache,
                                progress=None if quiet else status.progress,
+                               executor=_executor(executor, scheduler),
                                **({"jobs": jobs} if jobs else {}))
         report = build_site(config, options, say, warn if not quiet else _ignore)
     except BuildError as error:
@@ -101,6 +113,18 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
             + (f", {plural(len(report.warnings), 'warning')}" if report.warnings else ""),
             err=True,
         )
+
+
+def _executor(name: str, scheduler: str | None) -> ExecutorFactory | None:
+    """The Dask cluster's executor, made when the build has a block to run (Dask is imported
+    only then, and only with the option)."""
+    if name == "local" and scheduler is None:
+        return None
+    from functools import partial
+
+    from builder.figures.dask_executor import DaskExecutor
+
+    return partial(DaskExecutor, scheduler=scheduler)
 
 
 @cli.command()

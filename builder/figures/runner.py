@@ -282,6 +282,10 @@ class WorkerPool:
         if crashes:
             raise crashes[0]
 
+    def describe(self, jobs: int) -> str:
+        count = min(self.size, jobs)
+        return f"{count} worker" + ("s" if count != 1 else "")
+
     def close(self) -> None:
         """Stop every worker, the busy ones too (they are killed, with all they started)."""
         with self.lock:

@@ -26,6 +26,7 @@ from builder.errors import BuildError, BuildWarning, plural
 from builder.figures.analysis import block_dependencies, job_groups
 from builder.figures.cache import FigureCache
 from builder.figures.depends import declared_digests, declared_files
+from builder.figures.executor import Executor, ExecutorFactory
 from builder.figures.inline import run_order, unit_at
 from builder.figures.options import depends
 from builder.figures.outputs import results_and_outputs, stored_files, stored_outputs
@@ -201,8 +202,9 @@ def run_figures(
     posts: Sequence[tuple[PostMeta, ParsedBody]],
     jobs: int,
     use_cache: bool = True,
-    pool: WorkerPool | None = None,
+    pool: Executor | None = None,
     share: bool = True,
+    executor: ExecutorFactory | None = None,
     say: Callable[[str], None] = lambda _: None,
     progress: Progress | None = None,
 ) -> FigureStage:
@@ -284,7 +286,8 @@ def run_figures(
 
     if planned:
         own_pool = pool is None
-        pool = pool or WorkerPool(jobs, config.figures.memory_limit_mb, config.root)
+        pool = pool or (executor or WorkerPool)(jobs, config.figures.memory_limit_mb,
+                                                config.root)
         scratch = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-",
                                         dir=_ensure(cache.folder / "tmp")))
         try:
@@ -313,8 +316,7 @@ def run_figures(
                 if progress is not None:
                     progress(count, total, f"{job.post}:{block.line} {block.label}")
 
-            workers = min(jobs, len(planned))
-            say(f"running {plural(total, 'figure block')} in {plural(workers, 'worker')}")
+            say(f"running {plural(total, 'figure block')} in {pool.describe(len(planned))}")
             pool.run_all(planned, collect, on_start)
             # a block that fails fails in both schemes: say it once
             stage.errors = list({str(e): e for e in stage.errors}.values())
