@@ -42,6 +42,7 @@ from builder.pages.search import SearchIndex, search_warning, searchable
 from builder.pages.shadowed import drop_shadowed_files, drop_shadowed_pages
 from builder.procutil import gc_paused
 from builder.sources.bibliography_option import citation_files
+from builder.shared_cache import open_store
 from builder.sources.jekyll_files import site_warnings
 from builder.sources.known import KnownSources
 from builder.sources.posts import find_posts, read_source
@@ -125,9 +126,11 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         warn_all([w for _, _, body in chosen for w in body.warnings])
         clock.lap("parse")
 
+        store = open_store(config)  # a cache shared between machines, if site.toml names one
         figures = run_figures(config, [(meta, body) for _, meta, body in chosen],
                               options.jobs, options.use_cache, pool=options.pool, say=say,
-                              progress=options.progress, executor=options.executor)
+                              progress=options.progress, executor=options.executor,
+                              store=store)
         report.figures_ran, report.figures_cached = figures.ran, figures.cached
         report.explain, report.figure_deps = figures.explain, figures.deps
         report.figure_deps |= citation_files(config, [meta for _, meta, _ in chosen])
@@ -142,6 +145,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         clock.lap("figures")
 
         math_cache = _math_cache(config, options)
+        math_cache.shared = store
         math = typeset_math(config, [_math_source(p) for p in site_posts], math_cache,
                             options.jobs, whole=options.session is not None)
         report.math_typeset = math.typeset
@@ -149,6 +153,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
         feed_math = typeset_feed_math(config, [_math_source(p) for p in
                                                feed_posts(config, site_posts)],
                                       math_cache, options.jobs)
+        warn_all(store.warnings if store else [])
         site_posts = [replace(p, typeset=math.typesetters.get(p.meta.source, str),
                               feed_typeset=feed_math.typesetters.get(p.meta.source))
                       for p in site_posts]

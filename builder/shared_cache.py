@@ -2,8 +2,9 @@
 
 ``[figures] cache = "s3://bucket/site"`` (or ``gs://``, ``az://``, a shared folder, an HTTP
 store) names it. It holds the same content-addressed files as the local caches, under the
-same names (``figures/entries/ab/<key>.json``, ``figures/objects/ab/<digest>.png``), so a
-fresh CI machine finds what another machine made for the same inputs. Reads and writes go in
+same names (``figures/entries/ab/<key>.json``, ``figures/objects/ab/<digest>.png``,
+``math/entries/ab/<key>.json``), so a fresh CI machine finds what another machine made for
+the same inputs. One store serves a whole build (figures, then math). Reads and writes go in
 batches (one round trip for every entry a build wants, one for their images: fsspec's
 ``cat`` and ``put`` on a list run concurrently on S3, GCS and Azure), and everything read is
 checked by its hash by the caller before it is used.
@@ -24,10 +25,13 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from builder.errors import BuildWarning
+
+if TYPE_CHECKING:
+    from builder.config import Config
 
 T = TypeVar("T")
 _FIRST_CONTACT_S = 20.0  # the first request: a store that does not answer is given up on
@@ -191,5 +195,12 @@ class SharedStore:
         self._fs.pipe({self._path(n): data[n] for n in sorted(data)})
 
 
-def open_store(url: str, root: Path, where: tuple[str, int | None]) -> SharedStore | None:
-    return SharedStore(url, root, where) if url else None
+def open_store(config: Config) -> SharedStore | None:
+    """The store ``[figures] cache`` names, if any: nothing is imported or contacted until a
+    stage first asks it for something."""
+    from builder.config import CONFIG_FILE
+
+    if not config.figures.cache:
+        return None
+    return SharedStore(config.figures.cache, config.root,
+                       (CONFIG_FILE, config.figures.cache_line))

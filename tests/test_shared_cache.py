@@ -18,7 +18,7 @@ from tests.s3server import BUCKET, S3Server, closed_port, s3_server
 SECRET = "shh-S3cr3t-value-7f3a9c"
 HEAD = "---\ntitle: Shared\n---\n"
 POST = HEAD + """
-Intro.
+Intro, with math: $e^{i\\pi} + 1 = 0$.
 
 ```{python}
 #| label: fig-bars
@@ -85,9 +85,13 @@ def test_fresh_machine_runs_nothing_and_publishes_the_same_bytes(
     objects = store.find(f"{BUCKET}/fresh/figures/objects")
     assert len(entries) == 2 and len(objects) == 2  # two PNGs, by their hashes
 
+    assert "typeset the math of 1 post" in made.stderr
+    assert len(store.find(f"{BUCKET}/fresh/math/entries")) == 1  # the math too (.cache/math)
+
     second = fresh_copy(first, tmp_path / "b")  # another path too, as on another machine
     again = second.build("--explain", env=s3.env)
     assert summary(again.stderr) == (0, 2)
+    assert "typeset the math" not in again.stderr
     assert again.stderr.count("cached (from the shared cache)") == 2
     assert second.snapshot() == first.snapshot()
     assert "mean 0.0" in second.page("2021/03/04/shared/index.html")
@@ -128,10 +132,13 @@ def test_damaged_objects_and_entries_are_run_again_never_published(
     other = next(o for o in objects if o != target)
     store.pipe(target, store.cat(other))
     store.pipe(wave_entry, store.cat(wave_entry).replace(b"mean 0.0", b"mean 9.9"))
+    math_entry = store.find(f"{BUCKET}/damage/math/entries")[0]
+    store.pipe(math_entry, store.cat(math_entry).replace(b"<mi>e</mi>", b"<mi>E</mi>"))
 
     second = fresh_copy(first, tmp_path / "b")
     result = second.build("--explain", env=s3.env)
     assert summary(result.stderr) == (2, 0)
+    assert "typeset the math of 1 post" in result.stderr  # its entry was damaged too
     assert "in the shared cache was missing or damaged" in result.stderr
     assert "its entry in the shared cache was damaged" in result.stderr
     assert second.snapshot() == good  # what was published is what a local run makes

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder.config import CONFIG_FILE, Config
+from builder.config import Config
 from builder.errors import BuildError, BuildWarning, plural
 from builder.figures.analysis import block_dependencies, job_groups
 from builder.figures.cache import FigureCache
@@ -34,6 +34,7 @@ from builder.figures.runner import Job, JobOutcome, WorkerPool
 from builder.figures.schemes import Renderings, attach_dark, dark_key_parts, wants_dark
 from builder.fsutil import digest
 from builder.model import FigureBlock, FigureResult, ParsedBody, PostMeta
+from builder.shared_cache import SharedStore, open_store
 from builder.write import Output
 
 if TYPE_CHECKING:
@@ -149,16 +150,14 @@ def _every_key(keyed: list[Any]) -> Iterator[str]:
                 yield _hash(dark_key_parts(parts))
 
 
-def _shared_layer(config: Config) -> SharedLayer | None:
-    """The shared cache of ``[figures] cache``, if there is one (fsspec is imported only
-    then)."""
-    if not config.figures.cache:
+def _shared_layer(config: Config, store: SharedStore | None) -> SharedLayer | None:
+    """The shared cache of ``[figures] cache`` (the build's ``store``), if there is one."""
+    store = store or open_store(config)
+    if store is None:
         return None
     from builder.figures.shared import SharedLayer
-    from builder.shared_cache import SharedStore
 
-    return SharedLayer(SharedStore(config.figures.cache, config.root,
-                                   (CONFIG_FILE, config.figures.cache_line)))
+    return SharedLayer(store)
 
 
 def _explain_change(old: dict[str, str] | None, new: dict[str, str], reason: str) -> str:
@@ -205,13 +204,14 @@ def run_figures(
     pool: Executor | None = None,
     share: bool = True,
     executor: ExecutorFactory | None = None,
+    store: SharedStore | None = None,
     say: Callable[[str], None] = lambda _: None,
     progress: Progress | None = None,
 ) -> FigureStage:
     stage = FigureStage()
     if not any(body.blocks or body.inline for _, body in posts):
         return stage  # nothing to run: don't even look up library versions
-    shared = _shared_layer(config) if use_cache or share else None
+    shared = _shared_layer(config, store) if use_cache or share else None
     cache = FigureCache(config.root, config.output_path, shared)
     _remove_stale_scratch(cache, say)
     history = cache.load_history()

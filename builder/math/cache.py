@@ -17,11 +17,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from builder.errors import BuildWarning
 from builder.fsutil import atomic_write, digest
 from builder.math.engine import Problem, Typeset
+
+if TYPE_CHECKING:
+    from builder.shared_cache import SharedStore
 
 _FORMAT = 2  # 2: rows name each glyph with its font class (html.css_tokens)
 _MEMORY = 256  # entries kept in memory (a preview server's; a build reads each once or twice)
@@ -47,6 +50,7 @@ class MathCache:
         self._rows: dict[str, Row] | None = None  # read on first use: a build without math
         self._entries: dict[str, Typeset] = {}  # never reads the index
         self._changed = False
+        self.shared: SharedStore | None = None  # the build's shared cache, if any
 
     @property
     def rows(self) -> dict[str, Row]:
@@ -114,6 +118,23 @@ class MathCache:
         self.remember(key, typeset)
         return typeset
 
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Copy the shared cache's entries for ``keys`` that this machine lacks (one batch);
+        ``entry`` checks each as it reads it, so a damaged one is typeset again."""
+        if self.shared is None or not self.enabled:
+            return
+        wanted = [k for k in keys if k not in self._entries
+                  and not _entry_path(self.folder, k).exists()]
+        for name, data in self.shared.fetch(_shared_name(k) for k in wanted).items():
+            atomic_write(self.folder / name.removeprefix("math/"), data)
+
+    def share(self, keys: Iterable[str]) -> None:
+        """Write the entries of ``keys`` (typeset by this build) to the shared cache."""
+        if self.shared is None or not self.enabled:
+            return
+        paths = {_shared_name(k): _entry_path(self.folder, k) for k in keys}
+        self.shared.push({n: p for n, p in paths.items() if p.exists()}, {})
+
     def put(self, key: str, typeset: Typeset) -> None:
         self.remember(key, typeset)
         if self.enabled:
@@ -140,6 +161,11 @@ class MathCache:
 
 def _entry_path(folder: Path, key: str) -> Path:
     return folder / "entries" / key[:2] / f"{key}.json"
+
+
+def _shared_name(key: str) -> str:
+    """An entry's name in the shared cache: its path under ``.cache/``."""
+    return f"math/entries/{key[:2]}/{key}.json"
 
 
 def store(folder: Path, key: str, typeset: Typeset) -> None:

@@ -85,6 +85,7 @@ def typeset_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
     result = MathResult(fingerprint=fingerprint)
     rows: dict[str, Row] = {}
     todo: dict[str, list[tuple[str, PostMeta, list[MathElement]]]] = {}
+    unknown: list[tuple[str, str, PostMeta, list[MathElement]]] = []  # not in the index
     for post in posts:
         if not post.has_math:
             continue
@@ -96,14 +97,18 @@ def typeset_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
                 cache.set_row(doc, Row("", frozenset(), ()))
                 continue
             key = digest(json.dumps([fingerprint, [e.key for e in elements]]).encode())
-            typeset = cache.entry(key)
-            if typeset is None:
-                todo.setdefault(key, []).append((doc, meta, elements))
-                continue
-            row = _row(config, meta, key, elements, summarize(typeset))
-            cache.set_row(doc, row)
-        if row.key:
+            unknown.append((key, doc, meta, elements))
+        elif row.key:
             rows[meta.source] = row
+    cache.prefetch(key for key, *_ in unknown)  # from the shared cache, if there is one
+    for key, doc, meta, elements in unknown:
+        typeset = cache.entry(key)
+        if typeset is None:
+            todo.setdefault(key, []).append((doc, meta, elements))
+            continue
+        row = _row(config, meta, key, elements, summarize(typeset))
+        cache.set_row(doc, row)
+        rows[meta.source] = row
     documents = [(key, [e.key for e in waiting[0][2]]) for key, waiting in todo.items()]
     used = None if whole else frozenset().union(*(row.tokens for row in rows.values()))
     name = _stylesheet_name(options, used)
@@ -115,6 +120,7 @@ def typeset_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
             row = _row(config, meta, key, elements, summaries[key])
             cache.set_row(doc, row)
             rows[meta.source] = row
+    cache.share(todo)
     result.typeset = sum(len(waiting) for waiting in todo.values())
     cache.keep({post.document(fingerprint) for post in posts if post.has_math})
     cache.save()
