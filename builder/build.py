@@ -41,8 +41,8 @@ from builder.pages.render import Renderer, available_layouts, templates_digest
 from builder.pages.search import SearchIndex, search_warning, searchable
 from builder.pages.shadowed import drop_shadowed_files, drop_shadowed_pages
 from builder.procutil import gc_paused
-from builder.sources.bibliography_option import citation_files
 from builder.shared_cache import open_store
+from builder.sources.bibliography_option import citation_files
 from builder.sources.jekyll_files import site_warnings
 from builder.sources.known import KnownSources
 from builder.sources.posts import find_posts, read_source

@@ -37,6 +37,10 @@ class PostMeta:
     bibliography: tuple[str, ...] = ()
     csl: str = ""
     references_title: str = ""
+    # the picture its author chose for link previews (image:): a site path or an http(s)
+    # address, and its alt text; "" when build-site draws the post's card
+    image: str = ""
+    image_alt: str = ""
     # figure options for every block: site.toml's, then the front matter's (execute: ...)
     figure_defaults: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 

@@ -174,3 +174,59 @@ with _defaults():
     made = [subprocess.run([sys.executable, "-c", code, how], capture_output=True, check=True,
                            timeout=120).stdout for how in ("alone", "after")]
     assert made[0] == made[1] and made[0][:3] == b"\xff\xd8\xff"  # a JPEG
+
+
+def test_a_picture_the_author_chose_is_the_preview_instead_of_a_card(project: Project) -> None:
+    """``image:`` (Quarto's, with ``image-alt``; jekyll-seo-tag's) names what a shared link
+    shows: relative to the post as Quarto reads it, from the site's root with ``/``, or an
+    address as written. No card is drawn for such a post."""
+    blog(project)
+    project.post("2021-05-08-chosen/index.md", "---\ntitle: Chosen\nimage: images/pic.png\n"
+                 "image-alt: A hand-drawn kernel\n---\n![](images/pic.png)\n")
+    project.write("posts/2021-05-08-chosen/images/pic.png", "not really a png")
+    project.post("2021-05-09-rooted.md", "---\ntitle: Rooted\nimage: /assets/pic.png\n---\nText.\n")
+    project.post("2021-05-10-elsewhere.md",
+                 "---\ntitle: Elsewhere\nimage: https://cdn.example/pic.png\n---\nText.\n")
+    project.build()
+    site = project.root / "site"
+    chosen = meta(project.page("2021/05/08/chosen/index.html"))
+    assert chosen["og:image"] == ["https://ex.org/notes/2021/05/08/chosen/images/pic.png"]
+    assert chosen["og:image:alt"] == ["A hand-drawn kernel"]
+    assert chosen["twitter:card"] == ["summary_large_image"] and "og:image:width" not in chosen
+    [raw] = re.findall(r'<script type="application/ld\+json">(.*?)</script>',
+                       project.page("2021/05/08/chosen/index.html"), re.S)
+    assert json.loads(raw)["image"] == "https://ex.org/notes/2021/05/08/chosen/images/pic.png"
+    assert not (site / "2021/05/08/chosen/social-card.jpg").exists()
+    rooted = meta(project.page("2021/05/09/rooted/index.html"))
+    assert rooted["og:image"] == ["https://ex.org/notes/assets/pic.png"]
+    assert rooted["og:image:alt"] == ["Rooted"]  # no alt text given: the title
+    assert meta(project.page("2021/05/10/elsewhere/index.html"))["og:image"] == \
+        ["https://cdn.example/pic.png"]
+    assert (site / "2021/05/06/separable/social-card.jpg").is_file()  # the others keep theirs
+
+
+def test_image_paths_are_read_as_each_author_wrote_them() -> None:
+    from builder.sources.image_option import preview_image
+
+    lines = {"image": 3}
+    # Quarto: beside the page; jekyll-seo-tag: from the site's root, or {path, alt}
+    assert preview_image({"image": "a/b.png"}, lines, "p.md", "2021/x/") == ("2021/x/a/b.png", "")
+    assert preview_image({"image": "a/b.png"}, lines, "p.md", "notes.html") == ("a/b.png", "")
+    assert preview_image({"image": "assets/b.png"}, lines, "p.md", "2021/x/", jekyll=True) \
+        == ("assets/b.png", "")
+    assert preview_image({"image": {"path": "/b.png", "alt": "B", "width": 9}}, lines,
+                         "p.md", "2021/x/", jekyll=True) == ("b.png", "B")
+    assert preview_image({}, lines, "p.md", "2021/x/") == ("", "")
+
+
+def test_a_bad_image_is_an_error_naming_its_line(project: Project) -> None:
+    project.write("site.toml", 'base_url = "https://ex.org/"\n')
+    for name, value, message in [
+            ("list", "[a.png, b.png]", "'image' must be the path of a picture"),
+            ("outside", "../../../../../x.png",
+             "'image: ../../../../../x.png' points outside the site"),
+            ("ftp", "ftp://ex.org/x.png",
+             "'image: ftp://ex.org/x.png' is not a web address a preview can fetch")]:
+        project.post("2021-01-01-bad.md", f"---\ntitle: Bad\nimage: {value}\n---\nText.\n")
+        printed = project.fail()
+        assert f"posts/2021-01-01-bad.md:3: {message}" in printed, (name, printed)

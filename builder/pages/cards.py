@@ -56,6 +56,8 @@ def make_cards(config: Config, posts: Sequence[SitePost], figures: Sequence[Outp
     wanted.append((CARD, _key(site, None, code, versions), site, None, "the site's card"))
     for post in posts:
         meta = post.meta
+        if meta.image:  # its author chose the picture previews show
+            continue
         figure, figure_digest = _first_figure(post, images)
         spec = CardSpec("", meta.title, config.title,
                         meta.date.strftime("%B %-d, %Y") if meta.dated else "", meta.tags)

@@ -21,7 +21,7 @@ from builder.fsutil import digest
 from builder.math.mathml import as_mathml
 from builder.model import FigureResult, ParsedBody, PostMeta
 from builder.pages.render import Renderer, listing_item, paginate
-from builder.pages.social import blog_posting, card_path, cards_on
+from builder.pages.social import authors_image, blog_posting, preview_card
 from builder.pages.tag_names import tag_folder, tag_url
 from builder.pages.toc import table_of_contents
 from builder.write import Output
@@ -123,7 +123,9 @@ def _post_page(
     renderer: Renderer, post: SitePost, newer: PostMeta | None, older: PostMeta | None
 ) -> Callable[[], bytes]:
     config = renderer.config
-    card = card_path(post.meta) if cards_on(config) else None
+    card = preview_card(config, post.meta)
+    image = authors_image(config, post.meta)
+    image_url = image["url"] if image else config.absolute_url(card) if card else None
 
     def produce() -> bytes:
         excerpt = Markup(post.body.excerpt).striptags()
@@ -133,8 +135,9 @@ def _post_page(
             page_url=post.meta.url,
             post=post.meta,
             card=card,
+            image=image,
             blog_posting=blog_posting(config, post.meta, post.meta.description or excerpt,
-                                      card),
+                                      image_url),
             content=Markup(content),
             toc=table_of_contents(content, post.meta.toc_depth),
             math_fonts=renderer.math_fonts(content),

@@ -173,6 +173,7 @@ class Renderer:
             # the page's card for link previews (a post's own, else the site's) and a
             # post's schema.org BlogPosting, both only with an absolute base_url
             card=SITE_CARD if cards_on(config) else None,
+            image=None,  # a post's own picture for previews (image: in its front matter)
             blog_posting=None,
         )
         return env

@@ -30,10 +30,31 @@ def card_path(meta: PostMeta) -> str:
     return f"{splitext(page)[0]}.{CARD}"
 
 
+def authors_image(config: Config, meta: PostMeta) -> dict[str, str] | None:
+    """The picture the post's front matter chose for previews (``image:``), as its absolute
+    address and alt text; None when it names none (or, for a path in the site, without an
+    absolute ``base_url`` to make its address from)."""
+    if not meta.image:
+        return None
+    if "://" in meta.image:
+        url = meta.image
+    elif config.absolute_base:
+        url = config.absolute_url(meta.image)
+    else:
+        return None
+    return {"url": url, "alt": meta.image_alt or meta.title}
+
+
+def preview_card(config: Config, meta: PostMeta) -> str | None:
+    """Where the card build-site draws for the post is published, if it draws one: not when
+    the author chose a picture, nor without cards."""
+    return card_path(meta) if cards_on(config) and not meta.image else None
+
+
 def blog_posting(config: Config, meta: PostMeta, description: str,
-                 card: str | None) -> dict[str, Any] | None:
+                 image: str | None) -> dict[str, Any] | None:
     """schema.org's ``BlogPosting`` for a dated post (None for pages and without an absolute
-    ``base_url``): what search engines show of an article."""
+    ``base_url``): what search engines show of an article. ``image``: its absolute address."""
     if not config.absolute_base or not meta.dated:
         return None
     url = config.absolute_url(meta.url)
@@ -52,8 +73,8 @@ def blog_posting(config: Config, meta: PostMeta, description: str,
         data["description"] = description
     if config.author:
         data["author"] = {"@type": "Person", "name": config.author}
-    if card:
-        data["image"] = config.absolute_url(card)
+    if image:
+        data["image"] = image
     if meta.tags:
         data["keywords"] = list(meta.tags)
     return data

@@ -22,6 +22,7 @@ from builder.errors import BuildError, BuildWarning, Warn
 from builder.model import PostMeta
 from builder.sources.contents_option import toc_depth
 from builder.sources.frontmatter import split_front_matter
+from builder.sources.image_option import preview_image
 from builder.sources.jekyll import JekyllSettings
 from builder.sources.jekyll_files import POST_NAME
 from builder.sources.permalinks import (
@@ -100,6 +101,7 @@ def read_jekyll_source(
         if bad in url:
             raise BuildError(f"the URL '{url}' holds '{bad}', which no static server serves",
                              source.path, lines.get("permalink"))
+    image, image_alt = preview_image(data, lines, source.path, url, jekyll=True)
     meta = PostMeta(
         source=source.path,
         slug=slug,
@@ -116,6 +118,8 @@ def read_jekyll_source(
         categories=categories,
         dated=kind == "posts" or data.get("date") is not None,
         toc_depth=toc_depth(data, lines, source.path, jekyll=True),
+        image=image,
+        image_alt=image_alt,
     )
     separator = str(data.get("excerpt_separator") or settings.excerpt_separator)
     is_html = PurePosixPath(source.path).suffix.lower() in (".html", ".htm")

@@ -28,6 +28,7 @@ from builder.sources.bundles import POST_SUFFIXES, post_index, post_name, skippe
 from builder.sources.contents_option import toc_depth
 from builder.sources.dates import FORMS, MOVING, read_date
 from builder.sources.frontmatter import split_front_matter
+from builder.sources.image_option import preview_image
 
 _NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>.+)$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -151,6 +152,7 @@ def parse_meta(
     defaults, problems = post_defaults(data, lines, source.path, config.figure_defaults, warn)
     raise_all(problems)
     cites = read_bibliography(data, lines, source.path, config)
+    image, image_alt = preview_image(data, lines, source.path, url)
     meta = PostMeta(
         source=source.path,
         slug=slug,
@@ -169,6 +171,8 @@ def parse_meta(
         bibliography=cites.files if cites else (),
         csl=cites.csl if cites else "",
         references_title=cites.title if cites else "",
+        image=image,
+        image_alt=image_alt,
     )
     return meta, body
 
