@@ -209,6 +209,28 @@ def test_editing_the_bibliography_parses_the_posts_citing_it_again(project: Proj
     assert "No citations, @handle." in plain and "refs" not in plain
 
 
+def test_posts_known_by_their_stamps_still_find_their_bibliography(project: Project) -> None:
+    """A build reads only the posts whose stamps changed (issue 14), and a post's parse key
+    holds its bibliography's bytes: a post left alone long enough to be known by its stamp
+    (two seconds) still has its key made, from its front matter or the site's bibliography,
+    and an edit of the .bib file still parses it again (this crashed when the two met)."""
+    project.write("posts/refs.bib", BIB)
+    project.write("refs/all.bib", BIB)
+    project.write("site.toml", 'bibliography = "refs/all.bib"\n')
+    project.post("2020-01-01-cited.md", POST)
+    project.post("2020-01-02-site.md", POST.replace("bibliography: refs.bib\n", ""))
+    project.post("2020-01-03-plain.md", "---\ntitle: Plain\n---\n\nNo citations.\n")
+    time.sleep(2.1)  # past fsutil's racy window: the next build records the posts' stamps
+    assert "parsed 3" in project.build().stderr
+    assert "parsed 0" in project.build().stderr  # every post known by its stamp
+    project.write("posts/refs.bib", BIB.replace("Pattern Classification", "Pattern Recognition"))
+    assert "parsed 1," in project.build().stderr
+    assert "Pattern Recognition" in project.page("2020/01/01/cited/index.html")
+    project.write("refs/all.bib", BIB.replace("Pattern Classification", "Pattern Analysis"))
+    assert "parsed 2," in project.build().stderr  # the site's: every post that may cite
+    assert "Pattern Analysis" in project.page("2020/01/02/site/index.html")
+
+
 def test_a_site_wide_bibliography_and_style(project: Project) -> None:
     project.write("refs/all.bib", BIB)
     project.write("site.toml", 'bibliography = "refs/all.bib"\ncsl = "ieee"\n')

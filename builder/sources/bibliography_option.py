@@ -147,13 +147,18 @@ def bibliography_key(source: SourceFile, config: Config) -> str:
     """What a post's parse depends on besides its bytes when it cites: its bibliography
     files' and style's bytes, the language its references are written in and Pandoc's
     version. "" for a post that cannot cite (the key of every other post is unchanged)."""
-    if config.jekyll is not None or (not config.bibliography
-                                     and b"bibliography" not in source.raw):
+    if config.jekyll is not None or (not config.bibliography and not source.cites):
         return ""
     from builder.sources.frontmatter import split_front_matter
 
     try:
-        data, lines, _, _ = split_front_matter(source.text, source.path)
+        if source.cites:  # its front matter may name its own: read it (if known by stamp)
+            from builder.sources.known import loaded
+
+            text = loaded(source, config.root).text
+            data, lines, _, _ = split_front_matter(text, source.path)
+        else:  # it names none: the site's, without reading the post
+            data, lines = {}, {}
         found = read_bibliography(data, lines, source.path, config)
     except BuildError as error:  # the parse reports it; the key only has to differ
         return "unreadable:" + str(error)

@@ -24,7 +24,7 @@ from builder.errors import BuildError
 from builder.fsutil import Stamp, atomic_write, stat_stamp
 from builder.sources.posts import SourceFile, read_source
 
-_VERSION = 1
+_VERSION = 2  # 2: whether a post may cite
 
 
 class KnownSources:
@@ -80,7 +80,7 @@ class KnownSources:
         if self.path is None or not self._changed:
             return
         data = {"version": _VERSION, "files": {
-            rel: [*stamp, source.digest, source.liquid, source.head]
+            rel: [*stamp, source.digest, source.liquid, source.head, source.cites]
             for rel, (stamp, source) in sorted(self.files.items()) if stamp is not None}}
         try:
             atomic_write(self.path, json.dumps(data, separators=(",", ":")).encode())
@@ -95,11 +95,13 @@ def _load(path: Path) -> dict[str, tuple[Stamp, SourceFile]]:
         data = json.loads(path.read_bytes())
         if data.get("version") != _VERSION:
             return {}
-        return {rel: ((size, mtime, inode, ctime), SourceFile(rel, None, hashed, liquid, head))
-                for rel, (size, mtime, inode, ctime, hashed, liquid, head)
+        return {rel: ((size, mtime, inode, ctime),
+                      SourceFile(rel, None, hashed, liquid, head, cites))
+                for rel, (size, mtime, inode, ctime, hashed, liquid, head, cites)
                 in data["files"].items()
                 if all(type(n) is int for n in (size, mtime, inode, ctime))
-                and type(hashed) is str and type(liquid) is bool and type(head) is str}
+                and type(hashed) is str and type(liquid) is bool and type(head) is str
+                and type(cites) is bool}
     except (OSError, ValueError, TypeError, AttributeError, KeyError):
         return {}
 

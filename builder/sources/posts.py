@@ -44,6 +44,9 @@ class SourceFile:
     digest: str
     liquid: bool = False  # holds Liquid ('{%' or '{{'): a Jekyll document reads the site
     head: str = ""  # digest of the front matter's bytes: what the rest of a site sees of it
+    # names a bibliography, a citation style or a reference list's title: its parse key reads
+    # its front matter (bibliography_option.bibliography_key); other posts' keys never do
+    cites: bool = False
 
     @property
     def text(self) -> str:
@@ -105,7 +108,10 @@ def read_source(path: Path, root: Path) -> SourceFile:
     raw = path.read_bytes()
     end = raw.find(b"\n---", 3) if raw.startswith((b"---", b"\xef\xbb\xbf---")) else 0
     return SourceFile(rel, raw, digest(raw), b"{%" in raw or b"{{" in raw,
-                      digest(raw[: max(end, 0)]))
+                      digest(raw[: max(end, 0)]), any(word in raw for word in _CITING))
+
+
+_CITING = (b"bibliography", b"csl", b"reference-section-title")  # bibliography_option's keys
 
 
 def parse_meta(
