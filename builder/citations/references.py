@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,11 +61,32 @@ def _cite(state: StateCore) -> None:
     if not found:
         return
     errors = env.setdefault("errors", [])
-    known: dict[str, tuple[str, int]] = {}
+    # Pandoc formats while the keys are checked (two processes at once: most of each run's
+    # time is starting it); its work is dropped if a key is missing.
+    with ThreadPoolExecutor(1) as pool:
+        formatting = pool.submit(format_citations, [token.content for token, _ in found],
+                                 citing.root, citing.files, citing.csl, citing.language)
+        _check_keys(citing, found, env, errors)
+        if errors:
+            return
+        try:
+            shown, listed = formatting.result()
+        except BuildError as error:
+            errors.append(BuildError(error.message, env["path"], found[0][1]))
+            return
+    backs: dict[str, list[str]] = {}
+    for (token, _), html in zip(found, shown, strict=True):
+        token.meta["html"] = _with_ids(html, backs)
+    _place_list(state, _with_backlinks(listed, backs), citing.title)
+
+
+def _check_keys(citing: Citing, found: Sequence[tuple[Token, int]], env: dict[str, Any],
+                errors: list[BuildError]) -> None:
+    """Every key cited must be in one of the files; a file Pandoc cannot read is the error."""
+    known: set[str] = set()
     for name in citing.files:
         try:
-            for key, line in bibliography_keys(citing.root, name).items():
-                known.setdefault(key, (name, line))
+            known.update(bibliography_keys(citing.root, name))
         except BuildError as error:
             errors.append(error)
             return
@@ -74,18 +96,6 @@ def _cite(state: StateCore) -> None:
                 errors.append(BuildError(
                     f"citation key '{key}' is not in {' or '.join(citing.files)}", env["path"],
                     line, hint="add the entry, or write \\@ for an '@' that cites nothing"))
-    if errors:
-        return
-    try:
-        shown, listed = format_citations([token.content for token, _ in found], citing.root,
-                                         citing.files, citing.csl, citing.language)
-    except BuildError as error:
-        errors.append(BuildError(error.message, env["path"], found[0][1]))
-        return
-    backs: dict[str, list[str]] = {}
-    for (token, _), html in zip(found, shown, strict=True):
-        token.meta["html"] = _with_ids(html, backs)
-    _place_list(state, _with_backlinks(listed, backs), citing.title)
 
 
 def _with_ids(html: str, backs: dict[str, list[str]]) -> str:
