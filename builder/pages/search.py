@@ -34,10 +34,11 @@ from builder.write import Derived, Output
 FOLDER = "pagefind"  # where the index is published in the site
 SEARCH_VERSION = "1"
 # Not words a reader searches for: math, code (and the fold it sits in), what blocks
-# printed, the headings' "#" links, footnotes' back links, the contents list, the post's
-# date and tags, and the links to the next and previous posts.
+# printed, the headings' "#" links, footnotes' and references' back links, the contents
+# list, the post's date and tags, and the links to the next and previous posts.
 EXCLUDE = (".math", "mjx-container", "pre", "code", ".cell-code", ".cell-output",
-           ".header-anchor", ".footnote-backref", ".toc", ".post-meta", ".post-nav")
+           ".header-anchor", ".footnote-backref", ".citation-backref", ".toc", ".post-meta",
+           ".post-nav")
 # Pagefind's other interfaces, which the theme does not load.
 UNUSED = frozenset({"pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js",
                     "pagefind-modular-ui.css", "pagefind-highlight.js"})
