@@ -302,3 +302,20 @@ def test_a_list_of_bibliographies_csl_json_and_a_style_file(project: Project) ->
     assert project.fail().splitlines()[0] == ("posts/2020-01-01-cited.md:4: "
                                               "'styles/mine.csl' is a note style (citations "
                                               "as footnotes), which is not supported")
+
+
+def test_a_figure_blocks_caption_cites_in_its_place(bib: Citing) -> None:
+    source = ("Before [@lecun1998].\n\n```{python}\n#| label: fig-edges\n"
+              "#| fig-cap: \"Sobel's kernels, as in [@duda1973, p. 271].\"\n"
+              "print(1)\n```\n\nAfter [@duda1973].\n")
+    body = parse_body(source, "posts/p.md", 5, citing=bib)
+    caption = body.blocks[0].caption_html
+    assert re.sub(r"<[^>]+>", "", caption) == "Sobel's kernels, as in (Duda and Hart 1973, 271)."
+    assert 'id="citation-2"' in caption  # numbered where the figure stands
+    assert sorted(re.findall(r'href="#(citation-\d)" class="citation-backref"', body.html)) \
+        == ["citation-1", "citation-2", "citation-3"]  # the caption's is linked back to
+    with pytest.raises(BuildError) as caught:  # its keys are checked too
+        parse_body(source.replace("@duda1973, p", "@hart1973, p"), "posts/p.md", 5,
+                   citing=bib)
+    assert str(caught.value).splitlines()[0] == \
+        "posts/p.md:9: citation key 'hart1973' is not in refs.bib"

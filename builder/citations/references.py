@@ -26,7 +26,8 @@ from markdown_it.token import Token
 from builder.citations.pandoc import bibliography_keys, format_citations
 from builder.citations.syntax import citations_plugin
 from builder.errors import BuildError
-from builder.markdown.inline import inline_children
+from builder.markdown.crossref import block_captions
+from builder.markdown.inline import inline_children, inline_token
 
 _LINK = re.compile(r'<a href="#ref-([^"]*)" role="doc-biblioref">')
 
@@ -56,8 +57,7 @@ def _cite(state: StateCore) -> None:
     citing: Citing | None = env.get("citations")
     if state.inlineMode or citing is None:
         return
-    found = [(child, env["body_line"] + line)
-             for child, line in inline_children(state.tokens, "citation")]
+    found = _citations(state)
     if not found:
         return
     errors = env.setdefault("errors", [])
@@ -77,7 +77,33 @@ def _cite(state: StateCore) -> None:
     backs: dict[str, list[str]] = {}
     for (token, _), html in zip(found, shown, strict=True):
         token.meta["html"] = _with_ids(html, backs)
+        if token.meta.get("caption"):  # read again when crossref.py writes the caption
+            env.setdefault("cited", {}).setdefault(token.content, []).append(
+                token.meta["html"])
     _place_list(state, _with_backlinks(listed, backs), citing.title)
+
+
+def _citations(state: StateCore) -> list[tuple[Token, int]]:
+    """Every citation of the post with its line, in the order written: in the text, in
+    captions and titles read aside, and in figure blocks' captions (which crossref.py
+    reads and writes later: their citations are read here first, to be formatted with the
+    others)."""
+    env = state.env
+    found = []
+    for token in state.tokens:
+        found += [(child, line) for child, line in inline_children([token], "citation")]
+        if token.type == "fence" and "figure" in token.meta:
+            block = env["blocks"][token.meta["figure"]]
+            caption, subcaptions = block_captions(block)
+            for text, line in ([caption] if caption else []) + subcaptions:
+                if "@" not in text:
+                    continue
+                offset = line - env["body_line"]
+                parsed = inline_token(state.md, text, env, [offset, offset + 1])
+                for child, _ in inline_children([parsed], "citation"):
+                    child.meta["caption"] = True
+                    found.append((child, offset))
+    return [(child, env["body_line"] + line) for child, line in found]
 
 
 def _check_keys(citing: Citing, found: Sequence[tuple[Token, int]], env: dict[str, Any],
@@ -172,7 +198,10 @@ def _render_citation(self: Any, tokens: Sequence[Token], idx: int, options: Any,
                      env: Any) -> str:
     token = tokens[idx]
     html = token.meta.get("html")
-    if html is None:  # read where no list is made (a figure block's caption): as written
+    if html is None:  # a figure block's caption, read again: formatted with the others
+        waiting = env.get("cited", {}).get(token.content)
+        html = waiting.pop(0) if waiting else None
+    if html is None:  # not formatted (the post failed to): as written
         return escapeHtml(token.content)
     if env.get("excerpt"):  # listings and feeds show the citation, not links into the post
         return re.sub(r"</?a\b[^>]*>", "", html)

@@ -220,24 +220,31 @@ def _render_block_captions(state: StateCore, blocks: list[FigureBlock]) -> list[
         return md.renderer.render([token], md.options, state.env)
 
     for i, block in enumerate(blocks):
-        options = block.options
-        kind = float_kind(block)
-        captions = options.get(f"{kind}-cap", options.get("fig-cap"))
-        subcaps = options.get(f"{kind}-subcap")
-        texts = captions if isinstance(captions, list) else []
-        if isinstance(subcaps, list):
-            texts = subcaps
-        lines = block.option_lines
+        caption, subcaptions = block_captions(block)
         blocks[i] = replace(
             block,
-            caption_html=render(captions, lines.get(f"{kind}-cap", block.line))
-            if isinstance(captions, str) else "",
-            subcaptions_html=tuple(
-                render(str(t), lines.get(f"{kind}-subcap", lines.get(f"{kind}-cap",
-                                                                      block.line)))
-                for t in texts),
+            caption_html=render(*caption) if caption else "",
+            subcaptions_html=tuple(render(text, line) for text, line in subcaptions),
         )
     return parsed
+
+
+def block_captions(block: FigureBlock) -> tuple[tuple[str, int] | None,
+                                                  list[tuple[str, int]]]:
+    """A figure block's caption and its sub-figures' (or its figures', for a list of
+    captions), each with the line it is written on, in the order they are rendered."""
+    options = block.options
+    kind = float_kind(block)
+    captions = options.get(f"{kind}-cap", options.get("fig-cap"))
+    subcaps = options.get(f"{kind}-subcap")
+    texts = captions if isinstance(captions, list) else []
+    if isinstance(subcaps, list):
+        texts = subcaps
+    lines = block.option_lines
+    caption_line = lines.get(f"{kind}-cap", block.line)
+    sub_line = lines.get(f"{kind}-subcap", lines.get(f"{kind}-cap", block.line))
+    return ((captions, caption_line) if isinstance(captions, str) else None,
+            [(str(text), sub_line) for text in texts])
 
 
 def caption_number(env: dict[str, Any], label: str, kind: str) -> str:

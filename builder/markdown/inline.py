@@ -29,16 +29,17 @@ def inline_token(md: MarkdownIt, text: str, env: dict[str, Any],
 
 def inline_children(tokens: Sequence[Token], kind: str) -> Iterator[tuple[Token, int]]:
     """Each inline child of type ``kind`` in ``tokens`` and in the inline tokens kept aside
-    in their ``meta`` (floats.py's captions, callouts.py's titles), with its body line
-    (0-based, as in ``Token.map``)."""
-    held = [inline for token in tokens for key in ("inline", "caption", "title")
-            if token.meta and isinstance(inline := token.meta.get(key), Token)]
-    for token in [*tokens, *held]:
-        if token.type != "inline" or not token.children or token.map is None:
-            continue
-        line = token.map[0]
-        for child in token.children:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            elif child.type == kind:
-                yield child, line
+    in their ``meta`` (floats.py's captions, callouts.py's titles), in the order they are
+    written, with its body line (0-based, as in ``Token.map``)."""
+    for token in tokens:
+        held = [inline for key in ("inline", "caption", "title")
+                if token.meta and isinstance(inline := token.meta.get(key), Token)]
+        for inline in (token, *held):
+            if inline.type != "inline" or not inline.children or inline.map is None:
+                continue
+            line = inline.map[0]
+            for child in inline.children:
+                if child.type in ("softbreak", "hardbreak"):
+                    line += 1
+                elif child.type == kind:
+                    yield child, line
