@@ -172,3 +172,41 @@ def test_the_readers_scheme_picks_the_rendering_and_the_toggle_swaps_it(
         page.locator(".theme-toggle").click()
         page.wait_for_function(f"() => ({SHOWN})().endsWith('fig-lines-dark.png')")
         assert errors == [] and failed == []
+
+
+def test_a_block_that_fails_says_so_once_and_a_mismatch_is_a_warning(project: Project) -> None:
+    project.post("2021-05-08-fails.md", """
+        ---
+        title: Fails
+        execute:
+          renderings: [light, dark]
+        ---
+
+        ```{python}
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2])
+        1 / 0
+        ```
+        """)
+    stderr = project.fail()
+    assert stderr.count("posts/2021-05-08-fails.md:10: ZeroDivisionError") == 1, stderr
+
+    project.post("2021-05-08-fails.md", """
+        ---
+        title: Fails
+        execute:
+          renderings: [light, dark]
+        ---
+
+        ```{python}
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2])
+        if plt.rcParams["figure.facecolor"] != "white":  # one more figure in the dark
+            plt.figure()
+            plt.plot([2, 1])
+        ```
+        """)
+    stderr = project.build().stderr
+    assert "posts/2021-05-08-fails.md:7: warning: drawn for the dark scheme the block " \
+        "showed 2 figures, not 1: its figures have no dark rendering" in stderr
+    assert 'class="schemes"' not in project.page("2021/05/08/fails/index.html")
