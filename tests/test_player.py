@@ -241,3 +241,36 @@ def test_without_script_the_animation_plays_as_an_image(animated: Project) -> No
             == "0px"
         assert failed == []
 
+
+
+@browser
+def test_the_preview_swaps_an_edited_animation_into_the_player(project: Project) -> None:
+    from tests.test_serve import Server
+
+    quiet = ANIMATION_POST.replace("#| label: fig-moving\n", "#| label: fig-moving\n"
+                                   "#| echo: false\n")  # an edit then changes only the image
+    post = project.post("2021-05-06-a-bar-that-moves.md", quiet)
+    server = Server(project)
+    try:
+        with browser_page() as (page, errors, failed, _):
+            page.emulate_media(reduced_motion="reduce")
+            page.goto(server.url + PAGE)
+            wait_state(page, ready=True, frame=0)
+            page.get_by_role("button", name="Next frame").click()
+            wait_state(page, frame=1)
+            page.evaluate("window.marker = 'kept'")
+            post.write_text(quiet.replace('color="tab:orange"', 'color="tab:blue"'))
+            blue = ("() => { const c = document.querySelector('.player canvas');"
+                    " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                    " for (let i = 0; i < d.length; i += 4)"
+                    "   if (d[i] === 31 && d[i + 1] === 119 && d[i + 2] === 180) return true;"
+                    " return false; }")
+            page.wait_for_function(blue, timeout=60000)  # the new frames, in the player
+            assert page.evaluate("window.marker") == "kept"  # the page was not reloaded
+            shown = wait_state(page, ready=True)["frame"]
+            page.get_by_role("button", name="Next frame").click()
+            wait_state(page, frame=shown + 1)  # and it steps them
+            assert page.evaluate(blue)
+            assert errors == [] and failed == []
+    finally:
+        server.stop()
