@@ -229,7 +229,7 @@ def _body_from(data: dict[str, Any]) -> ParsedBody:
         html="",  # read on demand from the cache's HTML file: most builds never need it
         excerpt=data["excerpt"],
         has_math=data["has_math"],
-        headings=tuple(Heading(*h) for h in data["headings"]),
+        headings=tuple(map(Heading._make, data["headings"])),
         blocks=tuple(FigureBlock(**b) for b in data["blocks"]),
         warnings=tuple(BuildWarning(*w) for w in data["warnings"]),
         references=tuple(data["references"]),
