@@ -20,7 +20,10 @@ from tests.test_math_fonts import ZOO
 ARTIFACTS = REPO / "test-artifacts"
 # Animated figures differ frame by frame; the header's tools and the copy buttons are shown
 # by the theme's script only (their room is kept without it: the layout is the same).
-HIDE = "img, iframe, .site-tools, .copy-button { visibility: hidden !important; }"
+# What differs between the two pages for reasons other than math: pictures, and the room the
+# animations' players keep for their controls, which only a page running scripts has.
+HIDE = ("img, iframe, .site-tools, .copy-button, .player canvas, .player-controls "
+        "{ visibility: hidden !important; } .player { padding-bottom: 0 !important; }")
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/test installs it)"

@@ -282,7 +282,7 @@ def test_unknown_options_are_warnings_naming_their_line(site: Project) -> None:
     stderr = site.stderr  # type: ignore[attr-defined]
     post = "posts/2021-03-14-unknown-options.md"
     assert f"{post}:7: warning: unknown figure option 'colour' is ignored" in stderr
-    assert f"{post}:8: warning: unknown figure option 'renderings' is ignored" in stderr
+    assert f"{post}:8: warning: unknown figure option 'tooltip' is ignored" in stderr
     assert outputs(page(site, "14", "unknown-options")) == ["cell-output-stdout: built anyway"]
 
 
