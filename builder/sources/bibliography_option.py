@@ -86,7 +86,7 @@ def _file_list(value: Any, key: str, where: str, line: int | None) -> tuple[str,
 
 def _inside(root: Path, folder: str, name: str, where: str, line: int | None) -> str:
     """``name`` (relative to ``folder`` of the project) as a project-relative path; a path
-    leading out of the project is refused (its contents would be published)."""
+    leading out of the project is refused: a site is made from the project's files alone."""
     path = posixpath.normpath(posixpath.join(folder, name))
     if posixpath.isabs(name) or path == ".." or path.startswith("../"):
         raise BuildError(f"'{name}' is outside the project", where, line,
