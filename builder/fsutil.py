@@ -54,8 +54,9 @@ Stamp = tuple[int, ...] | None
 
 
 def stat_stamp(path: str | Path) -> Stamp:
-    """Size, modification time, inode and change time: equal stamps, same file, within
-    one running process (never trusted across builds, where only hashes are).
+    """Size, modification time, inode and change time: equal stamps, same bytes. Trusted
+    across builds too (``sources/known.py``): a checkout, a copy or a restored cache gives
+    files new inodes and change times, and no program can set a change time back.
 
     None for a file changed in the last two seconds, which must be read to be known: an
     editor saving twice within one clock tick, through a swap file whose inode the file

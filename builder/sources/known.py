@@ -16,6 +16,7 @@ it has been left alone for a while. Git trusts its index on the same rule.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -44,10 +45,11 @@ class KnownSources:
         stamp comes without its bytes (``SourceFile.raw`` is None: see ``loaded``)."""
         sources, errors = [], []
         files, seen = self.files, set()
-        base = len(str(root)) + 1
+        prefix = os.path.join(root, "")
         for path in paths:
             name = str(path)
-            rel = name[base:] if name.startswith(str(root)) else path.relative_to(root).as_posix()
+            rel = name[len(prefix):] if name.startswith(prefix) and os.sep == "/" \
+                else path.relative_to(root).as_posix()
             seen.add(rel)
             try:
                 stamp = stat_stamp(name)
@@ -61,7 +63,7 @@ class KnownSources:
                 source = read_source(path, root)
             except BuildError as error:
                 errors.append(error)
-                files.pop(rel, None)
+                self._changed |= files.pop(rel, None) is not None
                 continue
             sources.append(source)
             if stamp is not None:
