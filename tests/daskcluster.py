@@ -28,10 +28,13 @@ class Cluster:
 
 
 def _start(args: list[str], env: dict[str, str] | None, log: Path) -> subprocess.Popen[bytes]:
+    """One of the cluster's programs, in its folder (not the checkout: ``-m`` puts the
+    working folder first on ``sys.path``, and a worker must import what it has installed)."""
     with open(log, "wb") as out:
         return subprocess.Popen([sys.executable, "-m", *args], stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, **(env or {})}, start_new_session=True)
+                                env={**os.environ, **(env or {})}, start_new_session=True,
+                                cwd=log.parent)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

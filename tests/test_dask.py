@@ -160,6 +160,29 @@ def test_a_worker_with_other_libraries_is_refused(tmp_path: Path, project: Proje
     assert "ran" not in stderr
 
 
+def test_a_worker_with_another_build_site_is_refused(tmp_path: Path, project: Project) -> None:
+    """A worker whose Python imports another build-site (a copy whose figure code differs by
+    a line, first on its path): its figures could differ, so the build refuses it."""
+    import shutil
+
+    import builder
+
+    other = tmp_path / "other-python"
+    shutil.copytree(Path(builder.__file__).parent, other / "builder",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    with open(other / "builder/figures/capture.py", "a") as changed:
+        changed.write("\n# a later release\n")
+    pythonpath = os.pathsep.join(p for p in (str(other), os.environ.get("PYTHONPATH")) if p)
+    project.post("2022-05-10-w.md", HEAD + "W.\n\n" + fence("print('never')"))
+    with dask_cluster(tmp_path / "other", workers=1,
+                      worker_env={"PYTHONPATH": pythonpath}) as odd:
+        stderr = project.fail("--scheduler", odd.address)
+    assert re.search(r"^--executor dask: the Dask worker tcp://127\.0\.0\.1:\d+ has another "
+                     r"version of build-site \(its figure code differs\)$", stderr,
+                     re.MULTILINE), stderr
+    assert "never" not in stderr and "ran" not in stderr
+
+
 def test_without_the_option_dask_is_not_imported(project: Project) -> None:
     project.post("2022-05-08-n.md", HEAD + "N.\n\n" + fence("print('local')"))
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "builder", "build",

@@ -97,8 +97,12 @@ class DaskExecutor:
         from builder.figures.dask_remote import problem
 
         posts = {job.post: self._post_digest(job) for job in jobs}
-        answers = self.client.run(problem, self.expected, str(self.root), posts)
+        answers = self.client.run(problem, self.expected, str(self.root), posts,
+                                  on_error="return")
         for worker, found in sorted(answers.items()):
+            if isinstance(found, BaseException):  # no build-site there, or a broken one
+                raise _refuse(worker, f"cannot run build-site's check ({type(found).__name__}: "
+                                      f"{found})")
             if found:
                 raise _refuse(worker, found)
 
