@@ -101,6 +101,23 @@ def test_a_timeout_kills_the_remote_block(cluster: Cluster, project: Project,
     assert "ran 1 figure block" in project.build("--scheduler", cluster.address).stderr
 
 
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (["x = bytearray(3 * 1024 ** 3)"],
+         ":5: MemoryError (the worker's memory limit is 1500 MB"),
+        (["import os, signal", "os.kill(os.getpid(), signal.SIGSEGV)"],
+         ":4: the figure worker was killed by SIGSEGV"),
+    ],
+)
+def test_the_memory_limit_and_crashes_on_a_worker_name_the_block(
+        cluster: Cluster, project: Project, code: list[str], expected: str) -> None:
+    project.write("site.toml", "[figures]\nmemory_limit_mb = 1500\n")
+    project.post("2022-05-11-m.md", HEAD + fence(*code))
+    stderr = project.fail("--scheduler", cluster.address)
+    assert f"posts/2022-05-11-m.md{expected}" in stderr, stderr
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as stat:
