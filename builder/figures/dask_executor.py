@@ -74,7 +74,7 @@ class DaskExecutor:
                     dashboard_address=None, silence_logs=logging.ERROR)
                 address = self.cluster.scheduler_address
             self.client = distributed.Client(address, timeout=_CONNECT_S)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: not an address
             self.close()
             raise BuildError(f"--executor dask: cannot reach the Dask scheduler at {address} "
                              f"({type(exc).__name__}: {exc})") from None
