@@ -239,3 +239,11 @@ def test_a_build_that_ends_stops_its_remote_blocks(cluster: Cluster, project: Pr
     while _alive(block) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(block)
+
+
+def test_a_scheduler_that_is_not_one_is_one_line(project: Project) -> None:
+    project.post("2022-05-12-s.md", HEAD + "S.\n\n" + fence("print('never')"))
+    stderr = project.fail("--scheduler", "tcp:/127.0.0.1")
+    assert stderr.startswith("--executor dask: cannot reach the Dask scheduler at "
+                             "tcp:/127.0.0.1 ("), stderr
+    assert "Traceback" not in stderr and not (project.root / "site").exists()
