@@ -41,6 +41,16 @@ def draw(k):
 
 FuncAnimation(fig, draw, frames=10, interval=150)
 ```
+
+```{python}
+#| label: fig-linked
+#| fig-link: "https://example.org/bars"
+#| fig-alt: "The bar again, linked to where it comes from."
+fig, ax = plt.subplots(figsize=(3, 1.5))
+ax.set_xlim(0, 3)
+bar = ax.bar([0.5], [1], width=1)[0]
+FuncAnimation(fig, lambda k: [bar.set_x(k)], frames=3, interval=150)
+```
 """
 PAGE = "/2021/05/06/a-bar-that-moves/"
 
@@ -220,6 +230,17 @@ def test_play_and_pause_with_the_button_and_the_keyboard(animated: Project) -> N
 
 
 @browser
+def test_a_linked_animation_plays_as_an_image_without_controls(animated: Project) -> None:
+    with player_page(animated) as (page, errors, failed):
+        linked = page.locator("a .player")  # buttons inside a link would be invalid
+        assert "is-still" in linked.get_attribute("class")
+        assert linked.locator(".player-controls").count() == 0
+        assert linked.evaluate("p => getComputedStyle(p).paddingBottom") == "0px"
+        assert linked.locator("img").is_visible()
+        assert errors == [] and failed == []
+
+
+@browser
 def test_it_plays_by_itself_unless_the_reader_asks_for_less_motion(animated: Project) -> None:
     with player_page(animated, motion="no-preference") as (page, errors, failed):
         wait_state(page, playing=True, play="Pause")
@@ -232,12 +253,12 @@ def test_without_script_the_animation_plays_as_an_image(animated: Project) -> No
     with serve_folder(animated.root / "site") as base, \
             browser_page(javascript=False) as (page, _, failed, _):
         page.goto(base + PAGE)
-        img = page.locator(".player img")
+        img = page.locator(".player img").first
         page.wait_for_function("() => document.querySelector('.player img').complete")
         assert img.evaluate("i => i.currentSrc.split('/').pop()") == "fig-moving.webp"
         assert img.is_visible() and page.locator(".player-controls").count() == 0
         # no room kept for controls that will never come
-        assert page.locator(".player").evaluate("p => getComputedStyle(p).paddingBottom") \
+        assert page.locator(".player").first.evaluate("p => getComputedStyle(p).paddingBottom") \
             == "0px"
         assert failed == []
 
