@@ -118,6 +118,21 @@ def test_the_players_webp_is_the_same_bytes_in_another_process(animated: Project
         assert published(again, name).read_bytes() == published(animated, name).read_bytes()
 
 
+def test_a_damaged_player_file_in_the_cache_is_made_again_not_published(
+        tmp_path: Path) -> None:
+    project = Project(tmp_path / "blog")
+    project.post("2021-05-06-a-bar-that-moves.md", ANIMATION_POST)
+    project.build()
+    good = project.snapshot()
+    webp = next(p for p in (project.root / ".cache/figures/objects").rglob("*.webp")
+                if p.stat().st_size == published(project, "fig-moving.webp").stat().st_size)
+    webp.write_bytes(webp.read_bytes()[:100])
+    (project.root / "site").rename(project.root / "old-site")
+    explained = project.build("--explain").stderr
+    assert "fig-moving: ran (its cached image fig-moving.webp was damaged)" in explained
+    assert project.snapshot() == good
+
+
 browser = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/test installs it)"
 )
