@@ -1,4 +1,4 @@
-"""Figures drawn for both schemes (``renderings: [light, dark]``): the dark rendering's
+"""Figures drawn for both schemes (``dark-rendering: true``): the dark rendering's
 pixels (light axes and text on the dark page's colour, the author's colours kept), its
 cache key, the markup the theme toggle swaps, and the page in Chromium following the
 reader's scheme, animations' players too."""
@@ -19,7 +19,7 @@ POST = """
 title: Both schemes
 date: 2021-05-07
 execute:
-  renderings: [light, dark]
+  dark-rendering: true
 ---
 
 ```{python}
@@ -53,7 +53,7 @@ FuncAnimation(fig, draw, frames=10, interval=150)
 
 ```{python}
 #| label: fig-light-only
-#| renderings: [light]
+#| dark-rendering: false
 #| fig-alt: "A light figure only."
 plt.plot([1, 2])
 ```
@@ -120,26 +120,72 @@ def test_dark_renderings_are_cached_apart_from_the_light_ones(tmp_path: Path) ->
     again = project.build("--explain").stderr
     assert "ran 0 figure blocks (3 cached)" in again and "dark rendering" not in again
 
-    post.write_text(post.read_text().replace("  renderings: [light, dark]\n",
-                                             "  renderings: [light]\n"))
+    post.write_text(post.read_text().replace("  dark-rendering: true\n",
+                                             "  dark-rendering: false\n"))
     light_only = project.build("--explain").stderr
     assert "ran 0 figure blocks (3 cached)" in light_only  # the light ones did not change
     assert not list((project.root / "site" / PAGE).glob("*-dark.*"))
     assert 'class="schemes"' not in project.page(PAGE + "index.html")
 
-    post.write_text(post.read_text().replace("  renderings: [light]\n",
-                                             "  renderings: [light, dark]\n"))
+    post.write_text(post.read_text().replace("  dark-rendering: false\n",
+                                             "  dark-rendering: true\n"))
     back = project.build("--explain").stderr
     assert "ran 0 figure blocks (3 cached)" in back  # both kept in the cache
     assert len(list((project.root / "site" / PAGE).glob("*-dark.*"))) == 3
 
 
-def test_a_bad_renderings_value_is_an_error_at_its_line(project: Project) -> None:
+def test_a_bad_value_is_an_error_at_its_line(project: Project) -> None:
     project.post("2021-05-07-bad.md", "---\ntitle: Bad\n---\n\n```{python}\n"
-                 "#| renderings: [dark]\nprint(1)\n```\n")
+                 "#| renderings: [dark, dim]\n#| dark-rendering: auto\nprint(1)\n```\n")
     stderr = project.fail()
-    assert "posts/2021-05-07-bad.md:6: figure option 'renderings' must be [light] or " \
-        "[light, dark], not ['dark']" in stderr
+    assert "posts/2021-05-07-bad.md:6: figure option 'renderings' must be a list of light " \
+        "and dark, such as [light, dark], not ['dark', 'dim']" in stderr
+    assert "posts/2021-05-07-bad.md:7: figure option 'dark-rendering' must be true or " \
+        "false, not 'auto'" in stderr
+
+
+QUARTO_RENDERINGS = """
+---
+title: Drawn both ways
+---
+
+```{python}
+#| label: fig-both
+#| renderings: [dark, light]
+#| fig-cap: "One figure, drawn by the block for each scheme (Quarto's renderings)."
+import matplotlib.pyplot as plt
+
+for style in ("dark_background", "default"):
+    with plt.style.context(style):
+        plt.figure(figsize=(3, 2))
+        plt.plot([1, 3, 2])
+        plt.show()
+```
+
+```{python}
+#| label: fig-three
+#| renderings: [light, dark]
+for n in range(3):
+    plt.figure(figsize=(2, 1))
+    plt.plot([n, 0])
+```
+"""
+
+
+def test_quartos_renderings_pair_the_figures_the_block_drew(project: Project) -> None:
+    project.post("2021-05-09-both-ways.md", QUARTO_RENDERINGS)
+    stderr = project.build().stderr
+    html = project.page("2021/05/09/both-ways/index.html")
+    # the block drew dark first, then light, as its option says: one figure, two renderings
+    assert ('<picture class="schemes">\n<source srcset="fig-both.png" '
+            'media="(prefers-color-scheme: dark)" data-scheme="dark">\n'
+            '<img src="fig-both-2.png"') in html
+    assert html.count("<img") == 4  # fig-both once; fig-three's three, as they were
+    site = project.root / "site" / "2021/05/09/both-ways"
+    assert frames_of(site / "fig-both.png")[0][2, 2].sum() == 0  # the dark one: black
+    assert frames_of(site / "fig-both-2.png")[0][2, 2].sum() == 3 * 255
+    assert "posts/2021-05-09-both-ways.md:20: warning: renderings names 2 schemes but the " \
+        "block showed 3 images: they are shown as they are" in stderr
 
 
 browser = pytest.mark.skipif(
@@ -179,7 +225,7 @@ def test_a_block_that_fails_says_so_once_and_a_mismatch_is_a_warning(project: Pr
         ---
         title: Fails
         execute:
-          renderings: [light, dark]
+          dark-rendering: true
         ---
 
         ```{python}
@@ -195,7 +241,7 @@ def test_a_block_that_fails_says_so_once_and_a_mismatch_is_a_warning(project: Pr
         ---
         title: Fails
         execute:
-          renderings: [light, dark]
+          dark-rendering: true
         ---
 
         ```{python}

@@ -127,9 +127,12 @@ OPTIONS: dict[str, Option] = {
     "depends": Option("a path or a list of paths", _texts),
     # shows measurements of the machine that builds it (build-site check)
     "measured": Option("true or false", _is(bool)),
-    # the schemes its figures are drawn for (``schemes.py``): the page shows the reader's
-    "renderings": Option("[light] or [light, dark]", lambda v: isinstance(v, list) and (
-        v == ["light"] or sorted(v) == ["dark", "light"]), True),
+    # Quarto's: the block draws its figure once per scheme, in this order (``schemes.py``)
+    "renderings": Option("a list of light and dark, such as [light, dark]", lambda v: (
+        isinstance(v, list) and bool(v) and len(set(v)) == len(v)
+        and all(x in ("light", "dark") for x in v))),
+    # ours: the block runs again under a dark style for the dark scheme (``schemes.py``)
+    "dark-rendering": _BOOL,
 }
 # Limits a block may set: finite, positive and below a sane ceiling, so a typo or '.nan'
 # can never switch one off (``nan <= 0`` is false).

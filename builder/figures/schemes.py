@@ -1,12 +1,15 @@
 """Figures drawn for both schemes: which blocks ask, and pairing each dark rendering with
-the light image it stands for.
+the light image it stands for. Two ways, one result (an image with its ``dark`` rendering,
+which the page offers in a ``<picture>`` the theme swaps: ``picture.py``):
 
-A block with ``renderings: [light, dark]`` (a cell option; ``[execute]`` in ``site.toml``
-or a post's front matter sets it for every block) runs a second time, in a job of its own
-under the dark style (``styles.py``), with its own cache key: the light key's parts and
-the style's digest. Its images are named ``<name>-dark.<ext>``; the n-th figure of the dark
-run is the dark rendering of the n-th figure of the light one. The page then offers both
-(``picture.py``), and the theme shows the reader's scheme.
+- ``dark-rendering: true`` (a cell option; ``[execute]`` in ``site.toml`` or a post's front
+  matter sets it for every block): the block runs a second time, in a job of its own,
+  under the dark style (``styles.py``), with its own cache key (the light key's parts and
+  the style's digest). Its images are named ``<name>-dark.<ext>``; the n-th figure of the
+  dark run is the dark rendering of the n-th figure of the light one.
+- Quarto's ``renderings: [light, dark]``: the block draws each rendering itself, one
+  figure per scheme in the order the option names them (quarto-dev's renderings examples:
+  ``light_style(); plt.show(); dark_style(); plt.show()``), and they are paired here.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class Renderings:
 
 
 def wants_dark(block: FigureBlock) -> bool:
-    return not block.inline and "dark" in block.options.get("renderings", ["light"])
+    return not block.inline and block.options.get("dark-rendering") is True
 
 
 def dark_key_parts(parts: dict[str, str]) -> dict[str, str]:
@@ -82,3 +85,31 @@ def attach_dark(posts: Sequence[tuple[PostMeta, ParsedBody]],
                     output = CellOutput(output.kind, output.text, image, output.result)
                 outputs.append(output)
             results[block.index] = replace(result, outputs=tuple(outputs))
+
+
+def pair_drawn_renderings(posts: Sequence[tuple[PostMeta, ParsedBody]],
+                          stage: FigureStage) -> None:
+    """Quarto's ``renderings``: the block's images, one per scheme in the option's order,
+    become one image with its dark rendering. Another number of images is a warning, and
+    every image is shown as it is (nothing is lost)."""
+    for meta, body in posts:
+        results = stage.results.get(meta.source, {})
+        for block in body.blocks:
+            order = block.options.get("renderings")
+            result = results.get(block.index)
+            if not order or len(order) < 2 or result is None:
+                continue
+            images = [o for o in result.outputs if o.image is not None]
+            if len(images) != len(order):
+                if images:
+                    stage.warnings.append(BuildWarning(
+                        meta.source, block.option_lines.get("renderings", block.line),
+                        f"renderings names {len(order)} schemes but the block showed "
+                        f"{len(images)} images: they are shown as they are",
+                        "draw one figure per scheme, in the order 'renderings' names them"))
+                continue
+            light, dark = (images[order.index(scheme)] for scheme in ("light", "dark"))
+            merged = replace(light.image, dark=dark.image)  # type: ignore[arg-type]
+            outputs = tuple(CellOutput(o.kind, o.text, merged, o.result) if o is light else o
+                            for o in result.outputs if o is not dark)
+            results[block.index] = replace(result, outputs=outputs)

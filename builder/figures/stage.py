@@ -31,7 +31,13 @@ from builder.figures.inline import run_order, unit_at
 from builder.figures.options import depends
 from builder.figures.outputs import results_and_outputs, stored_files, stored_outputs
 from builder.figures.runner import Job, JobOutcome, WorkerPool
-from builder.figures.schemes import Renderings, attach_dark, dark_key_parts, wants_dark
+from builder.figures.schemes import (
+    Renderings,
+    attach_dark,
+    dark_key_parts,
+    pair_drawn_renderings,
+    wants_dark,
+)
 from builder.fsutil import digest
 from builder.model import FigureBlock, FigureResult, ParsedBody, PostMeta
 from builder.shared_cache import SharedStore, open_store
@@ -331,6 +337,7 @@ def run_figures(
         cache.save_history(history)
     results_and_outputs(posts, entries, cache, stage)
     attach_dark(posts, dark.entries, cache, stage)
+    pair_drawn_renderings(posts, stage)
     return stage
 
 

@@ -1,5 +1,5 @@
 """The dark scheme's matplotlib style: what a block's figures are drawn again under when it
-asks for ``renderings: [light, dark]`` (``schemes.py`` plans those runs).
+asks for ``dark-rendering: true`` (``schemes.py`` plans those runs).
 
 The block runs again from the top under these rcParams (the worker applies them before the
 first block of the job), rather than its finished figures being re-coloured afterwards:

@@ -57,6 +57,9 @@
     this.back = button("player-back", "Previous frame", "\u25C0\u2759");
     this.play = button("player-play", "Play", "\u25B6");
     this.forward = button("player-forward", "Next frame", "\u2759\u25B6");
+    // Two Tab stops a player (play and the slider, whose arrows step): a post with six
+    // animations would otherwise add twenty-four to the page's Tab order.
+    this.back.tabIndex = this.forward.tabIndex = -1;
     this.slider = document.createElement("input");
     this.slider.type = "range";
     this.slider.className = "player-slider";
