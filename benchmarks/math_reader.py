@@ -90,8 +90,8 @@ def build(mode: str, config: str) -> Path:
     root = WORK / mode.split(" (")[0].replace(", ", "-")
     if root.exists():
         shutil.rmtree(root)
-    (root / "posts").mkdir(parents=True)
-    shutil.copy(REPO / "posts" / FLAGSHIP, root / "posts" / FLAGSHIP)
+    # the flagship with what it reads beside it (its bibliography)
+    shutil.copytree(REPO / "posts", root / "posts")
     shutil.copytree(REPO / "figures", root / "figures")
     (root / "posts" / "2024-01-01-heavy.md").write_text(heavy_post(), encoding="utf-8")
     (root / "site.toml").write_text(config, encoding="utf-8")
