@@ -26,13 +26,12 @@ from builder.math.engine import Problem, Typeset
 Element = tuple[str, str]  # (tag, TeX)
 
 # Anything that makes a post's formulas one document: definitions (anywhere in the post),
-# and in a formula, numbering, labels, references and \require.
-_DEFINES = re.compile(r"\\(?:def|gdef|edef|xdef|let|newcommand|renewcommand|providecommand|"
-                      r"DeclareMathOperator|newenvironment|renewenvironment|require)(?![a-zA-Z])")
+# and in a formula, those, numbering, labels and references.
+_DEFINING = (r"def|gdef|edef|xdef|let|newcommand|renewcommand|providecommand|"
+             r"DeclareMathOperator|newenvironment|renewenvironment|require")
+_DEFINES = re.compile(rf"\\(?:{_DEFINING})(?![a-zA-Z])")
 _CONTEXTUAL = re.compile(
-    r"\\(?:label|ref|eqref|tag|notag|nonumber|require|def|gdef|edef|xdef|let|newcommand|"
-    r"renewcommand|providecommand|DeclareMathOperator|newenvironment|renewenvironment)"
-    r"(?![a-zA-Z])"
+    rf"\\(?:label|ref|eqref|tag|notag|nonumber|{_DEFINING})(?![a-zA-Z])"
     # a numbered environment: its number comes from the formulas before it
     r"|\\begin\s*\{\s*(?:equation|align|gather|multline|flalign|alignat|xalignat|xxalignat|"
     r"eqnarray)\s*\}")
