@@ -25,7 +25,7 @@ from builder.errors import BuildError
 from builder.fsutil import digest, file_digest
 from builder.pages.card_draw import CardSpec
 from builder.pages.plan import SitePost
-from builder.pages.social import CARD, card_path, cards_on
+from builder.pages.social import CARD, cards_on, preview_card
 from builder.versions import installed_version
 from builder.write import Output
 
@@ -56,12 +56,13 @@ def make_cards(config: Config, posts: Sequence[SitePost], figures: Sequence[Outp
     wanted.append((CARD, _key(site, None, code, versions), site, None, "the site's card"))
     for post in posts:
         meta = post.meta
-        if meta.image:  # its author chose the picture previews show
+        path = preview_card(config, meta)  # the pages' rule: none where the author chose one
+        if path is None:
             continue
         figure, figure_digest = _first_figure(post, images)
         spec = CardSpec("", meta.title, config.title,
                         meta.date.strftime("%B %-d, %Y") if meta.dated else "", meta.tags)
-        wanted.append((card_path(meta), _key(spec, figure_digest, code, versions), spec,
+        wanted.append((path, _key(spec, figure_digest, code, versions), spec,
                        figure, meta.source))
     folder = config.root / ".cache" / "cards"
     try:
