@@ -46,6 +46,11 @@ def shipped_styles() -> list[str]:
     return sorted(path.stem for path in STYLES_FOLDER.glob("*.csl"))
 
 
+# The front matter read_bibliography reads: a post naming none of them takes the site's
+# bibliography, and its parse key need not read it (posts.SourceFile.cites).
+KEYS = ("bibliography", "csl", "reference-section-title")
+
+
 def read_bibliography(data: dict[str, Any], lines: dict[str, int], post: str,
                       config: Config) -> Bibliography | None:
     """The post's bibliography (its own, else the site's), its files checked; None when the

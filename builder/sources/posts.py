@@ -23,6 +23,7 @@ from builder.errors import BuildError, BuildWarning, Warn, ignore_warning, raise
 from builder.figures.defaults import post_defaults
 from builder.fsutil import digest
 from builder.model import PostMeta
+from builder.sources.bibliography_option import KEYS as BIBLIOGRAPHY_KEYS
 from builder.sources.bibliography_option import read_bibliography
 from builder.sources.bundles import POST_SUFFIXES, post_index, post_name, skipped_name
 from builder.sources.contents_option import toc_depth
@@ -111,7 +112,7 @@ def read_source(path: Path, root: Path) -> SourceFile:
                       digest(raw[: max(end, 0)]), any(word in raw for word in _CITING))
 
 
-_CITING = (b"bibliography", b"csl", b"reference-section-title")  # bibliography_option's keys
+_CITING = tuple(key.encode() for key in BIBLIOGRAPHY_KEYS)
 
 
 def parse_meta(
