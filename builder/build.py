@@ -70,6 +70,9 @@ class BuildOptions:
     executor: ExecutorFactory | None = None  # what else runs figure blocks (a Dask cluster)
     session: BuildSession | None = None  # the preview server's memory between builds
     progress: Progress | None = None  # told as each figure block starts
+    # What the build reads, by its stamps (``uptodate.inputs_key``): recorded with the site
+    # made, so that the next build with the same inputs knows it has nothing to do
+    inputs: str | None = None
 
 
 @dataclass
@@ -193,6 +196,21 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
                                     lambda w: warn_all([w]), index and index.derived)
         clock.lap("write")
         warn_all(url_warnings(config))  # said once the site is written without them
+        if options.inputs is not None:
+            _record(config, options.inputs, report, writer.generation)
+
+
+def _record(config: Config, inputs: str, report: BuildReport, generation: int) -> None:
+    """What the next build needs to know that nothing changed: the inputs, the site's
+    generation, what this build reported, and when the next future post is due."""
+    from builder import uptodate
+
+    due = [meta.date for meta in report.skipped if not meta.draft]
+    write = report.write
+    replay = uptodate.Replay(report.posts, report.figures_ran + report.figures_cached,
+                             write.unchanged + len(write.written), tuple(report.warnings),
+                             not_built_summary(report.skipped))
+    uptodate.save(config, inputs, replay, min(due) if due else None, generation)
 
 
 Parsed = tuple[str, PostMeta, ParsedBody]

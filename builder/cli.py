@@ -21,6 +21,7 @@ from builder.errors import BuildError, BuildWarning, plural
 
 if TYPE_CHECKING:
     from builder.figures.executor import ExecutorFactory
+    from builder.uptodate import Replay
 
 _PROJECT = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -59,7 +60,6 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
           no_cache: bool, executor: str, scheduler: str | None, explain: bool, timings: bool,
           quiet: bool) -> None:
     """Build the site into site/ (or --out)."""
-    from builder.build import BuildOptions, build_site, not_built_summary
     from builder.config import load_config
     from builder.progress import Status
 
@@ -71,9 +71,20 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
             root, base_url=base_url,
             output_dir=str(out.resolve()) if out is not None else None,
         )
+        inputs = None
+        if not no_cache and not explain:  # --explain asks for every block's story afresh
+            from builder import uptodate
+
+            inputs = uptodate.inputs_key(config, drafts)
+            replay = uptodate.unchanged(config, inputs)
+            if replay is not None:
+                _say_unchanged(replay, config.output_dir, started, timings, quiet)
+                return
+        from builder.build import BuildOptions, build_site
+
         options = BuildOptions(drafts=drafts, use_cache=not no_cache,
                                progress=None if quiet else status.progress,
-                               executor=_executor(executor, scheduler),
+                               executor=_executor(executor, scheduler), inputs=inputs,
                                **({"jobs": jobs} if jobs else {}))
         report = build_site(config, options, say, warn if not quiet else _ignore)
     except BuildError as error:
@@ -99,6 +110,8 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
                    err=True)
     if not quiet:
         if report.skipped:
+            from builder.build import not_built_summary
+
             status.say(not_built_summary(report.skipped))
         written = report.write
         click.echo(
@@ -113,6 +126,28 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
             + (f", {plural(len(report.warnings), 'warning')}" if report.warnings else ""),
             err=True,
         )
+
+
+def _say_unchanged(replay: Replay, output_dir: str, started: float, timings: bool,
+                   quiet: bool) -> None:
+    """What a build that found nothing changed says: the last build's warnings and numbers,
+    in the words of any build (nothing was parsed, ran or written)."""
+    if timings:
+        click.echo(f"unchanged {time.perf_counter() - started:.3f}s", err=True)
+    if quiet:
+        return
+    for warning in replay.warnings:
+        warn(warning)
+    if replay.not_built:
+        click.echo(replay.not_built, err=True)
+    click.echo(
+        f"built {plural(replay.posts, 'post')} into {output_dir}/ in "
+        f"{time.perf_counter() - started:.2f}s: nothing changed since the last build, "
+        f"parsed 0, ran 0 figure blocks ({replay.figures} cached), wrote 0 files, removed 0, "
+        f"{replay.outputs} unchanged"
+        + (f", {plural(len(replay.warnings), 'warning')}" if replay.warnings else ""),
+        err=True,
+    )
 
 
 def _executor(name: str, scheduler: str | None) -> ExecutorFactory | None:

@@ -31,6 +31,11 @@ def _normal(name: str) -> str:
     return name.lower().replace("-", "_").replace(".", "_")
 
 
+def installed_libraries() -> dict[str, str]:
+    """Every installed distribution and its version: what a site may be made with."""
+    return dict(_installed())
+
+
 def installed_version(name: str) -> str:
     """The installed version of the distribution ``name`` ("missing" if it is not)."""
     return _installed().get(_normal(name), "missing")

@@ -148,6 +148,13 @@ def _matches(path: str, record: list) -> bool:
     return stat.st_size == record[2] and stat.st_mtime_ns == record[3]
 
 
+def live_files_intact(writer: SiteWriter) -> bool:
+    """Every file the last build wrote is in the live site as it was written."""
+    out = str(writer.out)
+    return (writer.out / MARKER).is_file() and all(
+        _matches(f"{out}/{path}", record) for path, record in writer.previous.items())
+
+
 def stage_all(todo: list[tuple[Output, list | None]], staging: Path, live: Path,
               fresh: bool, jobs: int) -> list[Staged]:
     """Render outputs and write the changed ones into ``staging``, in forked worker

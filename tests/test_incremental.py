@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import fsutil
+from builder import fsutil, uptodate
 from builder.build import BuildOptions, BuildSession, build_site
 from builder.config import load_config
 from tests.conftest import Project
@@ -110,6 +110,17 @@ def _build(root: Path, session: BuildSession | None = None) -> None:
     build_site(config, BuildOptions(jobs=1, session=session))
 
 
+def _build_as_command(root: Path) -> bool:
+    """Build as ``build-site build`` does: first ask whether anything changed since the
+    last build (``uptodate``); True when nothing had, and nothing was built."""
+    config = load_config(root)
+    inputs = uptodate.inputs_key(config, drafts=False)
+    if uptodate.unchanged(config, inputs) is not None:
+        return True
+    build_site(config, BuildOptions(jobs=1, inputs=inputs))
+    return False
+
+
 @pytest.mark.parametrize(("seed", "search"), [(1, True), (2, False)])
 def test_random_edits_build_as_a_cold_build_does(
     tmp_path: Path, seed: int, search: bool, monkeypatch: pytest.MonkeyPatch,
@@ -135,7 +146,8 @@ def test_random_edits_build_as_a_cold_build_does(
                 done.append(edits.step())
         shutil.rmtree(preview.root / "posts")
         shutil.copytree(kept.root / "posts", preview.root / "posts")
-        _build(kept.root)
+        time.sleep(0.06)  # the step's files known by their stamps: the changes must be seen
+        assert not _build_as_command(kept.root), done  # every step changes something
         _build(preview.root, session)
         # the preview publishes MathJax's whole fonts: its cold twin is a first preview build
         for name, cold_session in (("cold", None), ("cold-preview", BuildSession())):
@@ -150,6 +162,7 @@ def test_random_edits_build_as_a_cold_build_does(
                 built, expected = _without_search(built), _without_search(expected)
             assert built == expected, (name, done)
             shutil.rmtree(cold.root)
+        assert _build_as_command(kept.root), done  # and now nothing has changed
         time.sleep(0.06)  # old enough for stamps to be trusted at the next step
 
 

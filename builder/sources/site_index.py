@@ -15,11 +15,12 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from builder.clock import epoch_now, now_for_liquid
 from builder.config import Config
 from builder.errors import BuildError, ignore_warning
 from builder.fsutil import digest, file_digest
@@ -110,7 +111,7 @@ def build_site_index(sources: Sequence[SourceFile], config: Config,
     newest = posts[0]["date"] if posts else None
     return SiteIndex(tuple(posts), tuple(sorted(pages, key=lambda p: p["path"])),
                      tuple(statics), tuple(by_path), files, read_data(config.root),
-                     _epoch() or newest)
+                     epoch_now() or newest)
 
 
 def read_data(root: Path) -> dict[str, Any]:
@@ -150,16 +151,6 @@ def site_digest(sources: Sequence[SourceFile], config: Config,
                       for p in sorted(folder.rglob("*")) if p.is_file()]
     parts += sorted(static)
     return digest("\n".join(parts).encode())
-
-
-def _epoch() -> datetime | None:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    return datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else None
-
-
-def now_for_liquid() -> datetime:
-    """Which posts are published yet: ``SOURCE_DATE_EPOCH``, when set, is now."""
-    return _epoch() or datetime.now(UTC)
 
 
 class LiquidSite:

@@ -1,0 +1,152 @@
+"""Whether the site is already what a build would make: ``make``'s question, asked first.
+
+A build that changes nothing still has to learn that post by post: at 10,000 posts, reading
+the caches and planning every page is most of half a second. Before any of it, this module
+compares every file the build could read (the project, found by one walk and known by its
+stamps), the builder's own code, the installed libraries, the options and the environment
+variables that shape a site, with what the last successful build recorded. When nothing
+differs, no future post's date has come, and every file of the live site is still the one
+the last build wrote, the build is over: its report is the last one's, replayed.
+
+Stamps are size, modification time, inode and change time (``fsutil.stat_stamp``): a
+checkout, a copy or a restored cache gives files new inodes and change times, so anything
+not left alone since the record was made is seen. A file changed in the last two seconds has
+no trustworthy stamp: then nothing is known, and the full build runs (and records nothing).
+The record is written by the build itself while it holds the build lock, naming the site's
+generation, so two builds with other options never leave a record of the wrong site.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from builder import __version__
+from builder.clock import now_for_liquid
+from builder.config import Config
+from builder.errors import BuildWarning
+from builder.fsutil import atomic_write, digest, stat_stamp
+from builder.versions import installed_libraries
+
+_VERSION = 1
+# What a build never reads: version control, caches, virtual environments, packages of
+# other tools. A change there is no change of the site.
+_NEVER_READ = frozenset({".git", ".hg", ".svn", ".cache", "__pycache__", "node_modules",
+                         ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
+                         ".ruff_cache", ".ipynb_checkpoints", ".quarto", ".jekyll-cache",
+                         ".sass-cache"})
+# Environment variables a site is made from (dates of reproducible builds, Jekyll's mode).
+_ENVIRONMENT = ("SOURCE_DATE_EPOCH", "JEKYLL_ENV")
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What the last build reported, to be said again: a build that finds nothing changed
+    tells the author the same warnings and numbers as the build that made the site."""
+
+    posts: int
+    figures: int
+    outputs: int
+    warnings: tuple[BuildWarning, ...]
+    not_built: str
+
+
+def inputs_key(config: Config, drafts: bool) -> str | None:
+    """A digest of everything the build could read and every setting it runs with; None
+    when a file changed too recently for its stamp to be trusted."""
+    parts: list[object] = [_VERSION, __version__, sys.version, sys.executable, drafts,
+                           repr(config), sorted(installed_libraries().items()),
+                           [(name, os.environ.get(name)) for name in _ENVIRONMENT]]
+    if config.jekyll is not None:  # Liquid's site.time: its documents change by the day
+        parts.append(now_for_liquid().date().isoformat())
+    out = config.output_path
+    skip = {str(out), str(out.parent / f".{out.name}.back"), str(config.root / ".cache")}
+    staging = str(out.parent / f".{out.name}.tmp-")  # an interrupted build's, if any
+    for folder in (str(Path(__file__).parent), str(config.root)):
+        stamps = _stamps(folder, skip, staging)
+        if stamps is None:
+            return None
+        parts.append(stamps)
+    return digest(json.dumps(parts, default=str).encode())
+
+
+def unchanged(config: Config, key: str | None) -> Replay | None:
+    """The last build's report when the site is what a build with these inputs would
+    make; None when anything may differ (then the build runs)."""
+    if key is None:
+        return None
+    try:
+        record = json.loads(_record_path(config).read_bytes())
+        if record.get("version") != _VERSION or record.get("inputs") != key:
+            return None
+        cutoff = record["publish_next"]
+        if cutoff is not None and now_for_liquid() >= datetime.fromisoformat(cutoff):
+            return None  # a future post's date has come: it is published now
+        if not _live_site_intact(config, record["generation"]):
+            return None
+        return Replay(record["posts"], record["figures"], record["outputs"],
+                      tuple(BuildWarning(*w) for w in record["warnings"]), record["not_built"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def save(config: Config, key: str, replay: Replay, publish_next: datetime | None,
+         generation: int) -> None:
+    """Record a successful build (called under the build lock, after the swap). A failure
+    to write is no failure of the build: the record left names another generation of the
+    site, so the next build runs in full."""
+    data = {"version": _VERSION, "inputs": key, "generation": generation,
+            "publish_next": publish_next.isoformat() if publish_next else None,
+            "posts": replay.posts, "figures": replay.figures, "outputs": replay.outputs,
+            "warnings": [[w.path, w.line, w.message, w.hint] for w in replay.warnings],
+            "not_built": replay.not_built}
+    with contextlib.suppress(OSError):  # the record names its generation: an old one
+        atomic_write(_record_path(config), json.dumps(data).encode())  # is never trusted
+
+
+def _live_site_intact(config: Config, generation: int) -> bool:
+    """Every file the last build wrote is still there as written (size and modification
+    time, the writer's own test), and the live site is the generation recorded."""
+    from builder.write import SiteWriter, live_files_intact
+
+    writer = SiteWriter(config, config.output_path)
+    return writer.generation == generation and live_files_intact(writer)
+
+
+def _stamps(folder: str, skip: set[str], staging: str) -> list[list] | None:
+    """(path, stamp) of every file below ``folder``, in a stable order; None if one is racy.
+    Folders that are symbolic links are stamped, not entered (the build does not enter them)."""
+    found: list[list] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as scanned:
+                entries = sorted(scanned, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name in _NEVER_READ or entry.path in skip or \
+                    entry.path.startswith(staging):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                    pending.append(entry.path)
+                continue
+            try:
+                stamp = stat_stamp(entry.path)
+            except OSError:
+                stamp = ()  # a dangling link: stamped as missing
+            if stamp is None:
+                return None
+            found.append([entry.path, stamp])
+    return found
+
+
+def _record_path(config: Config) -> Path:
+    return config.root / ".cache" / "site" / f"{digest(str(config.output_path).encode())}.up"

@@ -1,0 +1,199 @@
+"""A build that finds nothing changed stops at once, and only then.
+
+``build`` first asks whether every file the build could read, every setting and the live site
+are as the last successful build left them (``builder/uptodate.py``). These tests run the
+command in this process, with stamps trusted once a file is 50 ms old (2 s in real life), and
+check both sides: the build that stops says what the full one said, and each kind of change
+an author makes (a post, a template, a stylesheet, site.toml, a figure module, an option, the
+clock passing a future post's date, a file of the live site damaged) makes a full build.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder import fsutil
+from builder.cli import cli
+from tests.conftest import Project
+
+POST = """\
+---
+title: First
+date: 2021-03-01
+tags: [notes]
+---
+Words with $x^2$ in them.
+"""
+FIGURE_POST = """\
+---
+title: Plotted
+date: 2021-03-02
+---
+A figure drawn by shared code.
+
+```{python}
+#| label: fig-line
+from figures.helpers import values
+import matplotlib.pyplot as plt
+plt.plot(values())
+```
+"""
+
+
+@pytest.fixture
+def blog(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.setattr(fsutil, "_RACY_NS", 50_000_000)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
+    monkeypatch.chdir(project.root)
+    project.write("site.toml", 'title = "Blog"\nbase_url = "https://ex.org/"\nsearch = false\n'
+                  "cards = false\n")
+    project.post("2021-03-01-first.md", POST)
+    project.post("2021-03-02-plotted.md", FIGURE_POST)
+    project.write("figures/helpers.py", "def values():\n    return [1, 3, 2]\n")
+    return project
+
+
+def _build(*args: str) -> str:
+    """Run ``build-site build`` here; what it printed (standard error)."""
+    time.sleep(0.06)  # every file older than the racy window, as between two saves
+    result = CliRunner().invoke(cli, ["build", "--jobs", "1", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stderr
+
+
+def _stopped(printed: str) -> bool:
+    return "nothing changed since the last build" in printed
+
+
+def test_a_second_build_stops_and_says_what_the_first_said(blog: Project) -> None:
+    blog.post("2024-01-01-later.md", POST.replace("2021-03-01", "2024-01-01"))
+    blog.post("2021-04-01-odd.md", POST + "\n```{python}\n#| tooltip: 1\nx = 1\n```\n")
+    first = _build()
+    assert not _stopped(first)
+    site = blog.snapshot()
+    second = _build()
+    assert _stopped(second)
+    assert blog.snapshot() == site
+    # the same warnings and counts, in the same words
+    warned = [line for line in first.splitlines() if "warning:" in line]
+    assert any("odd.md:9: warning: unknown figure option 'tooltip'" in w for w in warned)
+    assert warned == [line for line in second.splitlines() if "warning:" in line]
+    assert "1 future post not built (use --drafts)" in second
+    assert "built 3 posts into site/" in second
+    assert "ran 0 figure blocks (2 cached)" in second
+    assert "parsed 0" in second and "wrote 0 files" in second
+    assert "1 warning" in second
+
+
+@pytest.mark.parametrize("change", [
+    "edit a post", "add a post", "delete a post", "template", "stylesheet", "site.toml",
+    "figure module", "a file the site is made of",
+])
+def test_every_kind_of_change_makes_a_full_build(blog: Project, change: str) -> None:
+    _build()
+    assert _stopped(_build())
+    root = blog.root
+    if change == "edit a post":
+        blog.post("2021-03-01-first.md", POST.replace("Words", "Other words"))
+    elif change == "add a post":
+        blog.post("2021-03-05-new.md", POST.replace("First", "New"))
+    elif change == "delete a post":
+        (root / "posts" / "2021-03-01-first.md").unlink()
+    elif change == "template":
+        blog.write("templates/404.html", "<p>Lost.</p>\n")
+    elif change == "stylesheet":
+        blog.write("static/extra.css", "p { color: red }\n")
+    elif change == "site.toml":
+        blog.write("site.toml", (root / "site.toml").read_text().replace("Blog", "Log"))
+    elif change == "figure module":
+        blog.write("figures/helpers.py", "def values():\n    return [3, 1, 2]\n")
+    else:
+        blog.write("posts/data.csv", "x\n1\n")
+    before = blog.snapshot()
+    printed = _build()
+    assert not _stopped(printed)
+    if change != "a file the site is made of":
+        assert blog.snapshot() != before
+    assert _stopped(_build())
+
+
+def test_options_and_environment_are_inputs(blog: Project,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    blog.post("2021-03-03-draft.md", POST.replace("title: First", "title: Draft\ndraft: true"))
+    _build()
+    assert not _stopped(_build("--drafts"))
+    assert (blog.root / "site/2021/03/01/draft/index.html").exists()
+    assert not _stopped(_build())  # the drafts are gone again
+    assert not (blog.root / "site/2021/03/01/draft/index.html").exists()
+    assert not _stopped(_build("--base-url", "https://other.example/"))
+    assert "https://other.example/" in blog.page("feed.xml")
+    assert _stopped(_build("--base-url", "https://other.example/"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
+    assert not _stopped(_build("--base-url", "https://other.example/"))
+    assert not _stopped(_build("--no-cache"))
+    assert not _stopped(_build("--explain"))
+
+
+def test_a_future_post_is_published_when_its_day_comes(
+    blog: Project, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    blog.post("2024-01-01-later.md", POST.replace("2021-03-01", "2024-01-01"))
+    _build()
+    assert _stopped(_build())
+    assert not (blog.root / "site/2024/01/01/later/index.html").exists()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1704067200")  # 2024-01-01, the post's day
+    printed = _build()
+    assert not _stopped(printed)
+    assert (blog.root / "site/2024/01/01/later/index.html").exists()
+
+
+def test_a_damaged_live_site_is_rebuilt(blog: Project) -> None:
+    _build()
+    page = blog.root / "site/2021/03/01/first/index.html"
+    good = page.read_bytes()
+    page.write_text("vandalised")
+    assert not _stopped(_build())
+    assert page.read_bytes() == good
+    page.unlink()
+    assert not _stopped(_build())
+    assert page.read_bytes() == good
+
+
+def test_a_file_changed_a_moment_ago_is_not_trusted(
+    blog: Project, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _build()
+    monkeypatch.setattr(fsutil, "_RACY_NS", 10_000_000_000)  # every file is "just saved"
+    assert not _stopped(_build())
+    monkeypatch.setattr(fsutil, "_RACY_NS", 50_000_000)
+    assert _stopped(_build())
+
+
+def test_a_same_size_edit_with_its_old_mtime_is_seen(blog: Project) -> None:
+    _build()
+    post = blog.root / "posts" / "2021-03-01-first.md"
+    info = post.stat()
+    post.write_text(POST.replace("Words", "Sword"))
+    os.utime(post, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert not _stopped(_build())
+    assert "Sword" in blog.page("2021/03/01/first/index.html")
+
+
+def test_another_build_in_between_is_never_mistaken_for_this_one(blog: Project,
+                                                                  tmp_path: Path) -> None:
+    """Another build of the same site (other options, through the library) changes the live
+    site without a record: the record of the build before names an older generation."""
+    from builder.build import BuildOptions, build_site
+    from builder.config import load_config
+
+    blog.post("2021-03-03-draft.md", POST.replace("title: First", "title: Draft\ndraft: true"))
+    _build()
+    build_site(load_config(blog.root), BuildOptions(jobs=1, drafts=True))
+    assert (blog.root / "site/2021/03/01/draft/index.html").exists()
+    assert not _stopped(_build())
+    assert not (blog.root / "site/2021/03/01/draft/index.html").exists()
