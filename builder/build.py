@@ -46,6 +46,7 @@ from builder.sources.bibliography_option import citation_files
 from builder.sources.jekyll_files import site_warnings
 from builder.sources.known import KnownSources
 from builder.sources.posts import find_posts, read_source
+from builder.uptodate import Inputs, Replay, save_record
 from builder.write import SiteWriter, WriteReport, check_output_dir, remove_stale_staging
 
 
@@ -72,7 +73,7 @@ class BuildOptions:
     progress: Progress | None = None  # told as each figure block starts
     # What the build reads, by its stamps (``uptodate.inputs_key``): recorded with the site
     # made, so that the next build with the same inputs knows it has nothing to do
-    inputs: str | None = None
+    inputs: Inputs | None = None
 
 
 @dataclass
@@ -196,21 +197,19 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
                                     lambda w: warn_all([w]), index and index.derived)
         clock.lap("write")
         warn_all(url_warnings(config))  # said once the site is written without them
-        if options.inputs is not None:
-            _record(config, options.inputs, report, writer.generation)
+        if options.inputs is not None and options.inputs.key is not None:
+            _record(config, options.inputs.key, report, writer.generation)
 
 
 def _record(config: Config, inputs: str, report: BuildReport, generation: int) -> None:
     """What the next build needs to know that nothing changed: the inputs, the site's
     generation, what this build reported, and when the next future post is due."""
-    from builder import uptodate
-
     due = [meta.date for meta in report.skipped if not meta.draft]
     write = report.write
-    replay = uptodate.Replay(report.posts, report.figures_ran + report.figures_cached,
+    replay = Replay(report.posts, report.figures_ran + report.figures_cached,
                              write.unchanged + len(write.written), tuple(report.warnings),
                              not_built_summary(report.skipped))
-    uptodate.save(config, inputs, replay, min(due) if due else None, generation)
+    save_record(config, inputs, replay, min(due) if due else None, generation)
 
 
 Parsed = tuple[str, PostMeta, ParsedBody]
@@ -236,7 +235,8 @@ def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta]
     known = _known_sources(config, options)
     with ParseWorkers(options.jobs, len(paths) if cache.empty() else 0,
                       config.markdown) as workers:
-        sources, errors = read_sources(paths, config.root, known)
+        sources, errors = read_sources(paths, config.root, known,
+                                       options.inputs.stamps if options.inputs else None)
         parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, workers)
     if known is not None:
         known.save()

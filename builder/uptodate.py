@@ -30,7 +30,7 @@ from builder import __version__
 from builder.clock import now_for_liquid
 from builder.config import Config
 from builder.errors import BuildWarning
-from builder.fsutil import atomic_write, digest, stat_stamp
+from builder.fsutil import Stamp, atomic_write, digest, stat_stamp
 from builder.versions import installed_libraries
 
 _VERSION = 1
@@ -56,9 +56,18 @@ class Replay:
     not_built: str
 
 
-def inputs_key(config: Config, drafts: bool) -> str | None:
-    """A digest of everything the build could read and every setting it runs with; None
-    when a file changed too recently for its stamp to be trusted."""
+@dataclass(frozen=True)
+class Inputs:
+    """What a build reads, as it was when the build started: ``key`` digests it all (None
+    when a file changed too recently for its stamp to be trusted), ``stamps`` are the
+    files' stamps by path, which the build uses instead of taking them again."""
+
+    key: str | None
+    stamps: dict[str, Stamp]
+
+
+def inputs_key(config: Config, drafts: bool) -> Inputs:
+    """Everything the build could read and every setting it runs with."""
     parts: list[object] = [_VERSION, __version__, sys.version, sys.executable, drafts,
                            repr(config), sorted(installed_libraries().items()),
                            [(name, os.environ.get(name)) for name in _ENVIRONMENT]]
@@ -67,22 +76,24 @@ def inputs_key(config: Config, drafts: bool) -> str | None:
     out = config.output_path
     skip = {str(out), str(out.parent / f".{out.name}.back"), str(config.root / ".cache")}
     staging = str(out.parent / f".{out.name}.tmp-")  # an interrupted build's, if any
+    stamps: dict[str, Stamp] = {}
     for folder in (str(Path(__file__).parent), str(config.root)):
-        stamps = _stamps(folder, skip, staging)
-        if stamps is None:
-            return None
-        parts.append(stamps)
-    return digest(json.dumps(parts, default=str).encode())
+        found = _stamps(folder, skip, staging)
+        if found is None:
+            return Inputs(None, {})
+        parts.append(found)
+        stamps.update(found)
+    return Inputs(digest(json.dumps(parts, default=str).encode()), stamps)
 
 
-def unchanged(config: Config, key: str | None) -> Replay | None:
+def unchanged(config: Config, inputs: Inputs) -> Replay | None:
     """The last build's report when the site is what a build with these inputs would
     make; None when anything may differ (then the build runs)."""
-    if key is None:
+    if inputs.key is None:
         return None
     try:
         record = json.loads(_record_path(config).read_bytes())
-        if record.get("version") != _VERSION or record.get("inputs") != key:
+        if record.get("version") != _VERSION or record.get("inputs") != inputs.key:
             return None
         cutoff = record["publish_next"]
         if cutoff is not None and now_for_liquid() >= datetime.fromisoformat(cutoff):
@@ -95,7 +106,7 @@ def unchanged(config: Config, key: str | None) -> Replay | None:
         return None
 
 
-def save(config: Config, key: str, replay: Replay, publish_next: datetime | None,
+def save_record(config: Config, key: str, replay: Replay, publish_next: datetime | None,
          generation: int) -> None:
     """Record a successful build (called under the build lock, after the swap). A failure
     to write is no failure of the build: the record left names another generation of the
@@ -118,10 +129,10 @@ def _live_site_intact(config: Config, generation: int) -> bool:
     return writer.generation == generation and live_files_intact(writer)
 
 
-def _stamps(folder: str, skip: set[str], staging: str) -> list[list] | None:
+def _stamps(folder: str, skip: set[str], staging: str) -> list[tuple[str, Stamp]] | None:
     """(path, stamp) of every file below ``folder``, in a stable order; None if one is racy.
     Folders that are symbolic links are stamped, not entered (the build does not enter them)."""
-    found: list[list] = []
+    found: list[tuple[str, Stamp]] = []
     pending = [folder]
     while pending:
         current = pending.pop()
@@ -144,7 +155,7 @@ def _stamps(folder: str, skip: set[str], staging: str) -> list[list] | None:
                 stamp = ()  # a dangling link: stamped as missing
             if stamp is None:
                 return None
-            found.append([entry.path, stamp])
+            found.append((entry.path, stamp))
     return found
 
 

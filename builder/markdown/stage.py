@@ -17,7 +17,7 @@ from pathlib import Path
 from builder.citations.references import Citing
 from builder.config import Config
 from builder.errors import BuildError, BuildWarning
-from builder.fsutil import digest, file_digest
+from builder.fsutil import Stamp, digest, file_digest
 from builder.markdown.cache import ParseCache, write_pack
 from builder.model import ParsedBody, PostMeta
 from builder.procutil import can_fork, process_pool
@@ -165,12 +165,14 @@ class ParseWorkers:
 
 
 def read_sources(
-    paths: Sequence[Path], root: Path, known: KnownSources | None = None,
+    paths: Sequence[str | Path], root: Path, known: KnownSources | None = None,
+    stamps: dict[str, Stamp] | None = None,
 ) -> tuple[list[SourceFile], list[BuildError]]:
     """Read every post; ``known`` (what earlier builds learned of the files, by their
-    stamps) spares reading and hashing those whose stamps are unchanged."""
+    stamps) spares reading and hashing those whose stamps are unchanged. ``stamps``: the
+    files' stamps, if the build has taken them already (``uptodate``)."""
     if known is not None:
-        return known.read(paths, root)
+        return known.read(paths, root, stamps)
     sources, errors = [], []
     for path in paths:
         try:

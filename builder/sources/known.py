@@ -39,22 +39,28 @@ class KnownSources:
         if path is not None:
             self.files = _load(path)
 
-    def read(self, paths: Sequence[Path], root: Path) -> tuple[list[SourceFile],
+    def read(self, paths: Sequence[str | Path], root: Path,
+             stamps: dict[str, Stamp] | None = None) -> tuple[list[SourceFile],
                                                                list[BuildError]]:
         """Every post, read only where its stamp is not the one recorded. A post known by its
-        stamp comes without its bytes (``SourceFile.raw`` is None: see ``loaded``)."""
+        stamp comes without its bytes (``SourceFile.raw`` is None: see ``loaded``).
+        ``stamps``: the stamps this build took already (by path), to use instead of new ones:
+        a post changed since then is as the build saw it, and the next build sees it."""
         sources, errors = [], []
         files, seen = self.files, set()
         prefix = os.path.join(root, "")
+        taken = stamps or {}
         for path in paths:
             name = str(path)
             rel = name[len(prefix):] if name.startswith(prefix) and os.sep == "/" \
-                else path.relative_to(root).as_posix()
+                else Path(path).relative_to(root).as_posix()
             seen.add(rel)
-            try:
-                stamp = stat_stamp(name)
-            except OSError:
-                stamp = None  # read_source names the problem
+            stamp = taken.get(name)
+            if stamp is None:
+                try:
+                    stamp = stat_stamp(name)
+                except OSError:
+                    stamp = None  # read_source names the problem
             known = files.get(rel)
             if known is not None and stamp is not None and known[0] == stamp:
                 sources.append(known[1])
