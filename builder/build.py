@@ -71,7 +71,7 @@ class BuildOptions:
     executor: ExecutorFactory | None = None  # what else runs figure blocks (a Dask cluster)
     session: BuildSession | None = None  # the preview server's memory between builds
     progress: Progress | None = None  # told as each figure block starts
-    # What the build reads, by its stamps (``uptodate.inputs_key``): recorded with the site
+    # What the build reads, by its stamps (``uptodate.stamp_inputs``): recorded with the site
     # made, so that the next build with the same inputs knows it has nothing to do
     inputs: Inputs | None = None
 

@@ -75,7 +75,7 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
         if not no_cache and not explain:  # --explain asks for every block's story afresh
             from builder import uptodate
 
-            inputs = uptodate.inputs_key(config, drafts)
+            inputs = uptodate.stamp_inputs(config, drafts)
             replay = uptodate.unchanged(config, inputs)
             if replay is not None:
                 _say_unchanged(replay, config.output_dir, started, timings, quiet)

@@ -66,7 +66,7 @@ class Inputs:
     stamps: dict[str, Stamp]
 
 
-def inputs_key(config: Config, drafts: bool) -> Inputs:
+def stamp_inputs(config: Config, drafts: bool) -> Inputs:
     """Everything the build could read and every setting it runs with."""
     parts: list[object] = [_VERSION, __version__, sys.version, sys.executable, drafts,
                            repr(config), sorted(installed_libraries().items()),
@@ -79,10 +79,10 @@ def inputs_key(config: Config, drafts: bool) -> Inputs:
     stamps: dict[str, Stamp] = {}
     for folder in (str(Path(__file__).parent), str(config.root)):
         found = _stamps(folder, skip, staging)
-        if found is None:
-            return Inputs(None, {})
         parts.append(found)
         stamps.update(found)
+    if None in stamps.values():  # the build reads those files; the others it knows
+        return Inputs(None, stamps)
     return Inputs(digest(json.dumps(parts, default=str).encode()), stamps)
 
 
@@ -129,9 +129,9 @@ def _live_site_intact(config: Config, generation: int) -> bool:
     return writer.generation == generation and live_files_intact(writer)
 
 
-def _stamps(folder: str, skip: set[str], staging: str) -> list[tuple[str, Stamp]] | None:
-    """(path, stamp) of every file below ``folder``, in a stable order; None if one is racy.
-    Folders that are symbolic links are stamped, not entered (the build does not enter them)."""
+def _stamps(folder: str, skip: set[str], staging: str) -> list[tuple[str, Stamp]]:
+    """(path, stamp) of every file below ``folder``, in a stable order (a racy file's stamp
+    is None). Folders that are symbolic links are stamped, not entered (as by the build)."""
     found: list[tuple[str, Stamp]] = []
     pending = [folder]
     while pending:
@@ -153,8 +153,6 @@ def _stamps(folder: str, skip: set[str], staging: str) -> list[tuple[str, Stamp]
                 stamp = stat_stamp(entry.path)
             except OSError:
                 stamp = ()  # a dangling link: stamped as missing
-            if stamp is None:
-                return None
             found.append((entry.path, stamp))
     return found
 

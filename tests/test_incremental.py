@@ -114,7 +114,7 @@ def _build_as_command(root: Path) -> bool:
     """Build as ``build-site build`` does: first ask whether anything changed since the
     last build (``uptodate``); True when nothing had, and nothing was built."""
     config = load_config(root)
-    inputs = uptodate.inputs_key(config, drafts=False)
+    inputs = uptodate.stamp_inputs(config, drafts=False)
     if uptodate.unchanged(config, inputs) is not None:
         return True
     build_site(config, BuildOptions(jobs=1, inputs=inputs))

@@ -55,8 +55,8 @@ class KnownSources:
             rel = name[len(prefix):] if name.startswith(prefix) and os.sep == "/" \
                 else Path(path).relative_to(root).as_posix()
             seen.add(rel)
-            stamp = taken.get(name)
-            if stamp is None:
+            stamp = taken.get(name, ())
+            if stamp == ():  # not taken yet (or a dangling link, stamped as missing)
                 try:
                     stamp = stat_stamp(name)
                 except OSError:
