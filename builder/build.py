@@ -158,6 +158,8 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
                                                feed_posts(config, site_posts)],
                                       math_cache, options.jobs)
         warn_all(store.warnings if store else [])
+        if options.session is None:
+            math_cache.save()  # a preview server saves it when it stops (10k posts: 60 ms)
         site_posts = [replace(p, typeset=math.typesetters.get(p.meta.source, str),
                               feed_typeset=feed_math.typesetters.get(p.meta.source))
                       for p in site_posts]
@@ -207,8 +209,8 @@ def _record(config: Config, inputs: str, report: BuildReport, generation: int) -
     due = [meta.date for meta in report.skipped if not meta.draft]
     write = report.write
     replay = Replay(report.posts, report.figures_ran + report.figures_cached,
-                             write.unchanged + len(write.written), tuple(report.warnings),
-                             not_built_summary(report.skipped))
+                    write.unchanged + len(write.written), tuple(report.warnings),
+                    not_built_summary(report.skipped))
     save_record(config, inputs, replay, min(due) if due else None, generation)
 
 

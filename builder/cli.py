@@ -114,18 +114,21 @@ def build(root: Path, out: Path | None, drafts: bool, base_url: str | None, jobs
 
             status.say(not_built_summary(report.skipped))
         written = report.write
-        click.echo(
-            f"built {plural(report.posts, 'post')} into {config.output_dir}/ in "
-            f"{time.perf_counter() - started:.2f}s: parsed {report.parsed}, "
-            f"ran {plural(report.figures_ran, 'figure block')} "
-            f"({report.figures_cached} cached), "
-            + (f"typeset the math of {plural(report.math_typeset, 'post')}, "
-               if report.math_typeset else "")
-            + f"wrote {plural(len(written.written), 'file')}, removed {len(written.removed)}, "
-            f"{written.unchanged} unchanged"
-            + (f", {plural(len(report.warnings), 'warning')}" if report.warnings else ""),
-            err=True,
-        )
+        _say_built(report.posts, config.output_dir, started,
+                   f"parsed {report.parsed}, ran {plural(report.figures_ran, 'figure block')} "
+                   f"({report.figures_cached} cached), "
+                   + (f"typeset the math of {plural(report.math_typeset, 'post')}, "
+                      if report.math_typeset else "")
+                   + f"wrote {plural(len(written.written), 'file')}, "
+                   f"removed {len(written.removed)}, {written.unchanged} unchanged",
+                   len(report.warnings))
+
+
+def _say_built(posts: int, output_dir: str, started: float, what: str, warnings: int) -> None:
+    """The line that ends every build: 'built 3 posts into site/ in 0.42s: ...'."""
+    click.echo(f"built {plural(posts, 'post')} into {output_dir}/ in "
+               f"{time.perf_counter() - started:.2f}s: {what}"
+               + (f", {plural(warnings, 'warning')}" if warnings else ""), err=True)
 
 
 def _say_unchanged(replay: Replay, output_dir: str, started: float, timings: bool,
@@ -140,14 +143,10 @@ def _say_unchanged(replay: Replay, output_dir: str, started: float, timings: boo
         warn(warning)
     if replay.not_built:
         click.echo(replay.not_built, err=True)
-    click.echo(
-        f"built {plural(replay.posts, 'post')} into {output_dir}/ in "
-        f"{time.perf_counter() - started:.2f}s: nothing changed since the last build, "
-        f"parsed 0, ran 0 figure blocks ({replay.figures} cached), wrote 0 files, removed 0, "
-        f"{replay.outputs} unchanged"
-        + (f", {plural(len(replay.warnings), 'warning')}" if replay.warnings else ""),
-        err=True,
-    )
+    _say_built(replay.posts, output_dir, started,
+               f"nothing changed since the last build, parsed 0, ran 0 figure blocks "
+               f"({replay.figures} cached), wrote 0 files, removed 0, {replay.outputs} unchanged",
+               len(replay.warnings))
 
 
 def _executor(name: str, scheduler: str | None) -> ExecutorFactory | None:

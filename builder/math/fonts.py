@@ -82,8 +82,10 @@ class Glyphs:
     families: tuple[str, ...]
 
 
-def glyph_rules(css: str) -> list[Glyphs]:
-    """What each ``content`` rule of a MathJax CHTML stylesheet draws, and with which fonts."""
+@functools.lru_cache(maxsize=4)
+def glyph_rules(css: str) -> tuple[Glyphs, ...]:
+    """What each ``content`` rule of a MathJax CHTML stylesheet draws, and with which fonts.
+    Remembered: a preview server publishes the same stylesheet at every build."""
     families: dict[str, tuple[str, ...]] = {}
     stretchy: tuple[str, ...] = ()
     drawing = []
@@ -120,7 +122,7 @@ def glyph_rules(css: str) -> list[Glyphs]:
                              for c in classes_of.get(char, ())})
             chain = main + tuple(f for name in others for f in families.get(name, ()))
         rules.append(Glyphs(selector_names(selector), chars, chain))
-    return rules
+    return tuple(rules)
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,6 @@ def typeset_math(config: Config, posts: Sequence[MathSource], cache: MathCache,
     cache.share(todo)
     result.typeset = sum(len(waiting) for waiting in todo.values())
     cache.keep({post.document(fingerprint) for post in posts if post.has_math})
-    cache.save()
     for post in posts:
         row = rows.get(post.meta.source)
         if row is not None:

@@ -364,3 +364,5 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
             preview.options.pool.close()
         if session.parse_cache is not None:
             session.parse_cache.save()
+        if session.math_cache is not None:
+            session.math_cache.save()
