@@ -18,12 +18,15 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from builder.config import Config
 from builder.errors import BuildError
 from builder.fsutil import digest, file_digest
+from builder.model import PostMeta
 from builder.pages.card_draw import CardSpec
+from builder.pages.memo import remembered
 from builder.pages.plan import SitePost
 from builder.pages.social import CARD, cards_on, preview_card
 from builder.versions import installed_version
@@ -54,16 +57,15 @@ def make_cards(config: Config, posts: Sequence[SitePost], figures: Sequence[Outp
     host = urlsplit(config.base_url).netloc
     site = CardSpec("", config.title, host, config.description, ())
     wanted.append((CARD, _key(site, None, code, versions), site, None, "the site's card"))
+    drawing = (config.title, config.base_url, code, tuple(versions))
     for post in posts:
-        meta = post.meta
-        path = preview_card(config, meta)  # the pages' rule: none where the author chose one
-        if path is None:
-            continue
         figure, figure_digest = _first_figure(post, images)
-        spec = CardSpec("", meta.title, config.title,
-                        meta.date.strftime("%B %-d, %Y") if meta.dated else "", meta.tags)
-        wanted.append((path, _key(spec, figure_digest, code, versions), spec,
-                       figure, meta.source))
+        card = remembered(_CARDS, (post.key, figure_digest, drawing),
+                          lambda post=post, figure_digest=figure_digest:
+                          _card(config, post.meta, figure_digest, code, versions))
+        if card:
+            path, key, spec = card
+            wanted.append((path, key, spec, figure, post.meta.source))
     folder = config.root / ".cache" / "cards"
     try:
         known = set(os.listdir(folder))
@@ -82,6 +84,20 @@ def make_cards(config: Config, posts: Sequence[SitePost], figures: Sequence[Outp
     outputs = [Output(path, "card:" + key, _reader(folder / f"{key}.jpg"), origin)
                for path, key, _, _, origin in wanted]
     return Cards(outputs, len(missing))
+
+
+_CARDS: dict[Any, tuple[str, str, CardSpec] | tuple[()]] = {}
+
+
+def _card(config: Config, meta: PostMeta, figure_digest: str | None, code: str | None,
+          versions: list) -> tuple[str, str, CardSpec] | tuple[()]:
+    """Where the post's card goes, its key and what it shows; () when it has none."""
+    path = preview_card(config, meta)  # the pages' rule: none where the author chose one
+    if path is None:
+        return ()
+    spec = CardSpec("", meta.title, config.title,
+                    meta.date.strftime("%B %-d, %Y") if meta.dated else "", meta.tags)
+    return path, _key(spec, figure_digest, code, versions), spec
 
 
 def _key(spec: CardSpec, image: str | None, code: str | None, versions: list) -> str:

@@ -20,6 +20,7 @@ from builder.config import Config
 from builder.fsutil import digest
 from builder.math.mathml import as_mathml
 from builder.model import FigureResult, ParsedBody, PostMeta
+from builder.pages.memo import remembered
 from builder.pages.render import Renderer, listing_item, paginate
 from builder.pages.social import authors_image, blog_posting, preview_card
 from builder.pages.tag_names import tag_folder, tag_url
@@ -155,24 +156,13 @@ _LISTED: dict[str, str] = {}
 _ITEMS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
-def _remembered(memo: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
-    """``memo[key]``, made on first use; a preview server keeps these memos across builds,
-    so they are emptied once they grow past any real site."""
-    value = memo.get(key)
-    if value is None:
-        if len(memo) > 100_000:
-            memo.clear()
-        value = memo[key] = make()
-    return value
-
-
 def _listed_digest(meta: PostMeta, excerpt: str, parse_key: str) -> str:
     """Hash of what a listing shows of a post. A parse key fixes all of it, so the hash is
     remembered per key (a preview server rebuilds its listings without rehashing them).
     The date goes in as text: its ``repr`` names its time zone's class, which a parse
     read back from the cache (``timezone.utc``) does not share with a fresh one
     (``ZoneInfo('UTC')``), so every listing was rendered again after a cold build."""
-    return _remembered(_LISTED, parse_key,
+    return remembered(_LISTED, parse_key,
                        lambda: _hash(meta.title, meta.url, meta.date.isoformat(), meta.tags,
                                      excerpt))
 
@@ -181,7 +171,7 @@ def _listed(config: Config, meta: PostMeta, excerpt: str, parse_key: str,
             typeset: Callable[[str], str]) -> dict[str, Any]:
     """``listing_item``, made once per post for all the listings that show it. The parse key
     fixes the post's fields; the site's URL and math settings are part of the key too."""
-    return _remembered(_ITEMS, (parse_key, config.base_path, config.mathjax, config.math),
+    return remembered(_ITEMS, (parse_key, config.base_path, config.mathjax, config.math),
                        lambda: listing_item(config, meta, typeset(excerpt)))
 
 
