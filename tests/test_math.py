@@ -154,6 +154,29 @@ def test_prose_edits_typeset_nothing_and_formula_edits_one_post(project: Project
     assert "<mn>1</mn>" in project.page("2020/01/02/b/index.html")
 
 
+def test_a_formula_edit_is_journaled_not_the_whole_math_index_rewritten(
+    project: Project,
+) -> None:
+    """A build that typeset one post's math appends its row to the journal (the index of a
+    big site holds a million tokens); the next build reads both and typesets nothing; a torn
+    journal line costs that post's entry read again, not a wrong page."""
+    for n in range(3):
+        project.post(f"2020-01-0{n + 1}-p{n}.md", f"Post {n}: $x_{n}$.\n")
+    project.build()
+    folder = project.root / ".cache/math"
+    index = (folder / "index.json").read_bytes()
+    project.post("2020-01-02-p1.md", "Post 1: $\\sqrt{y}$.\n")
+    assert "typeset the math of 1 post," in summary(project.build())
+    assert (folder / "index.json").read_bytes() == index
+    journal = (folder / "journal.jsonl").read_bytes()
+    assert journal.count(b"\n") == 2 and b"msqrt" in journal  # new, and old forgotten
+    assert "typeset the math" not in summary(project.build())
+    expected = project.snapshot()
+    (folder / "journal.jsonl").write_bytes(journal[: len(journal) // 2])  # a torn line
+    assert "typeset the math" not in summary(project.build())  # its entry is still there
+    assert project.snapshot() == expected
+
+
 def test_damaged_cache_entries_are_typeset_again(project: Project) -> None:
     project.post("2020-01-01-a.md", "Alpha $\\alpha$.\n")
     project.build()

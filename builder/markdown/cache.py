@@ -9,7 +9,6 @@ wrong HTML.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
@@ -18,6 +17,7 @@ from typing import Any
 
 from builder.errors import BuildWarning
 from builder.fsutil import atomic_write, digest
+from builder.journal import append_journal, read_journal, rewrite_due
 from builder.model import FigureBlock, Heading, ParsedBody, PostMeta
 
 
@@ -131,23 +131,16 @@ class ParseCache:
             return
         if self._fresh:
             self._write_pack()
-        changes = [[key, entry] for key, entry in self.index.items() if key not in self._saved]
-        changes += [[key, None] for key in self._saved if key not in self.index]
+        changes = [(key, entry) for key, entry in self.index.items() if key not in self._saved]
+        changes += [(key, None) for key in self._saved if key not in self.index]
         journal = self.folder / "journal.jsonl"
-        if not self._saved or \
-                self._journaled + len(changes) > max(_JOURNAL_MIN, len(self.index) // 4):
+        if not self._saved or rewrite_due(self._journaled, len(changes), len(self.index)):
             atomic_write(self.folder / "index.json",
                          json.dumps({"format": _FORMAT, "entries": self.index}).encode())
             journal.unlink(missing_ok=True)  # its entries are in the index now
             self._journaled = 0
         elif changes:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            lines = "".join(json.dumps(change) + "\n" for change in changes).encode()
-            fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o666)
-            try:
-                os.write(fd, lines)  # one write: a crash leaves at most a torn last line
-            finally:
-                os.close(fd)
+            append_journal(journal, changes)
             self._journaled += len(changes)
         used = {entry[_HTML][0] for entry in self.index.values() if entry[_HTML]}
         for path in list(self.folder.iterdir()):
@@ -162,7 +155,6 @@ class ParseCache:
         self._fresh = {}
 
 
-_JOURNAL_MIN = 64
 # An entry is [metadata, body, where its HTML lies]: lists in a fixed order, not objects
 # with named fields, so that reading the index of a big site (every post's entry, at every
 # build) decodes a third fewer objects and makes each post's metadata in one call.
@@ -178,20 +170,13 @@ def _read_index(folder: Path) -> tuple[dict[str, Any], int]:
         index = saved["entries"] if saved.get("format") == _FORMAT else {}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         index = {}
-    try:
-        lines = (folder / "journal.jsonl").read_bytes().splitlines()
-    except OSError:
-        lines = []
-    for line in lines:
-        try:
-            key, entry = json.loads(line)
-        except (ValueError, TypeError):
-            continue
+    changes = read_journal(folder / "journal.jsonl")
+    for key, entry in changes:
         if entry is None:
             index.pop(key, None)
-        elif isinstance(key, str) and isinstance(entry, list) and len(entry) == 3:
+        elif isinstance(entry, list) and len(entry) == 3:
             index[key] = entry
-    return index, len(lines)
+    return index, len(changes)
 
 
 # --- JSON form of the cached data ------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from builder.errors import BuildWarning
 from builder.fsutil import atomic_write, digest
+from builder.journal import append_journal, read_journal, rewrite_due
 from builder.math.engine import Problem, Typeset
 
 if TYPE_CHECKING:
@@ -39,6 +40,12 @@ class Row:
     warnings: tuple[BuildWarning, ...]
 
 
+def _row_data(row: Row, tokens: list) -> list:
+    """A row as the index and the journal keep it (tokens as names, or in the index as
+    places in its vocabulary)."""
+    return [row.key, tokens, [[w.path, w.line, w.message, w.hint] for w in row.warnings]]
+
+
 def _check(html: Iterable[str]) -> str:
     return digest("\0".join(html).encode())
 
@@ -49,7 +56,9 @@ class MathCache:
         self.enabled = enabled
         self._rows: dict[str, Row] | None = None  # read on first use: a build without math
         self._entries: dict[str, Typeset] = {}  # never reads the index
-        self._changed = False
+        self._changed: set[str] = set()  # posts whose rows changed since the last save
+        self._journaled = 0  # rows in the journal, written since the index
+        self._indexed = False  # whether an index of this format was read
         self.shared: SharedStore | None = None  # the build's shared cache, if any
 
     @property
@@ -61,6 +70,8 @@ class MathCache:
         return self._rows
 
     def _load(self) -> None:
+        """The index, then the journal's rows (a torn or damaged one: that post's entry is
+        read again)."""
         try:
             data = json.loads((self.folder / "index.json").read_bytes())
             if data.get("format") != _FORMAT:
@@ -71,6 +82,19 @@ class MathCache:
                                      tuple(BuildWarning(*w) for w in warnings))
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             self._rows = {}  # a damaged index costs a re-read of the entries, nothing else
+            return
+        self._indexed = True
+        changes = read_journal(self.folder / "journal.jsonl")
+        self._journaled = len(changes)
+        for doc, row in changes:
+            self.rows.pop(doc, None)
+            try:
+                if row is not None:
+                    key, tokens, warnings = row
+                    self.rows[doc] = Row(key, frozenset(tokens),
+                                         tuple(BuildWarning(*w) for w in warnings))
+            except (ValueError, TypeError):
+                continue
 
     def row(self, doc: str) -> Row | None:
         return self.rows.get(doc)
@@ -78,26 +102,37 @@ class MathCache:
     def set_row(self, doc: str, row: Row) -> None:
         if self.rows.get(doc) != row:
             self.rows[doc] = row
-            self._changed = True
+            self._changed.add(doc)
 
     def keep(self, docs: set[str]) -> None:
         """Forget the rows of posts that are gone (their entries stay: content-addressed,
         another post or a revert may want them)."""
         for doc in set(self.rows) - docs:
             del self.rows[doc]
-            self._changed = True
+            self._changed.add(doc)
 
     def save(self) -> None:
+        """Record the rows that changed: appended to the journal when they are few (the
+        index of a 10,000-post site holds a million tokens), else the index rewritten."""
         if not self.enabled or not self._changed:
             return
-        vocabulary = sorted({token for row in self.rows.values() for token in row.tokens})
-        ids = {token: i for i, token in enumerate(vocabulary)}
-        docs = {doc: [row.key, sorted(ids[t] for t in row.tokens),
-                      [[w.path, w.line, w.message, w.hint] for w in row.warnings]]
-                for doc, row in sorted(self.rows.items())}
-        data = {"format": _FORMAT, "tokens": vocabulary, "docs": docs}
-        atomic_write(self.folder / "index.json", json.dumps(data, separators=(",", ":")).encode())
-        self._changed = False
+        rows = self.rows
+        if self._indexed and not rewrite_due(self._journaled, len(self._changed), len(rows)):
+            changes = [(doc, _row_data(rows[doc], sorted(rows[doc].tokens))
+                        if doc in rows else None) for doc in sorted(self._changed)]
+            append_journal(self.folder / "journal.jsonl", changes)
+            self._journaled += len(changes)
+        else:
+            vocabulary = sorted({token for row in rows.values() for token in row.tokens})
+            ids = {token: i for i, token in enumerate(vocabulary)}
+            docs = {doc: _row_data(row, sorted(ids[t] for t in row.tokens))
+                    for doc, row in sorted(rows.items())}
+            data = {"format": _FORMAT, "tokens": vocabulary, "docs": docs}
+            atomic_write(self.folder / "index.json",
+                         json.dumps(data, separators=(",", ":")).encode())
+            (self.folder / "journal.jsonl").unlink(missing_ok=True)
+            self._journaled, self._indexed = 0, True
+        self._changed = set()
 
     # --- entries ---------------------------------------------------------------------
 
