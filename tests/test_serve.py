@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -230,6 +232,26 @@ def test_saves_show_up_in_place(server: Server, project: Project) -> None:
         assert page.evaluate("window.scrollY") == 900
         page.wait_for_function("document.querySelector('#fig-live img').naturalWidth > 0")
         assert not failed and not errors and not blocked
+
+
+def test_a_save_during_the_first_build_is_built_next(project: Project) -> None:
+    """The first build of a big site takes a while; a post saved meanwhile shows up without
+    another save (the watcher starts before that build)."""
+    project.post("2020-01-01-slow.md", "---\ntitle: Slow\n---\nA slow figure.\n\n"
+                 "```{python}\nimport time\ntime.sleep(4)\n```\n")
+    other = project.post("2020-01-02-other.md", "---\ntitle: Other\n---\nBefore the save.\n")
+    saved = threading.Timer(1.5, lambda: other.write_text(
+        "---\ntitle: Other\n---\nSaved during the first build.\n"))
+    saved.start()
+    running = Server(project)  # returns once the first build is done
+    saved.join()
+    deadline = time.monotonic() + 30
+    body = b""
+    while b"Saved during the first build." not in body and time.monotonic() < deadline:
+        time.sleep(0.2)
+        body = running.request("/2020/01/02/other/")[2]
+    running.stop()
+    assert b"Saved during the first build." in body
 
 
 @browser

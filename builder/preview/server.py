@@ -329,11 +329,13 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
     watcher = Watcher(changes, say)
     serving = False
     try:
+        watcher.start()  # before the first build: a save while it runs is built next
         report = preview.build(set())
         if report is None and not (output / "index.html").exists():
             say("the first build failed; serving its error until a save fixes it")
             output.mkdir(parents=True, exist_ok=True)
-        watcher.start(report.figure_deps if report else ())
+        if report is not None:
+            watcher.watch_files(report.figure_deps)
         bound = server.server_address[1]
         server.RequestHandlerClass = make_handler(preview, allowed_hosts(host, bound, allow))
         local = host if is_loopback(host) else ("::1" if ":" in host else "127.0.0.1")
