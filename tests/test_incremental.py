@@ -182,3 +182,22 @@ def test_a_same_size_edit_with_its_old_mtime_is_seen(
     time.sleep(0.06)
     _build(project.root)
     assert "Word two." in project.page("2021/01/01/a/index.html")
+
+
+def test_an_inline_value_that_changes_reaches_the_listings_in_the_preview(
+    project: Project,
+) -> None:
+    """A post's excerpt shows an inline value; the data it comes from changes, the post does
+    not: the preview's next build shows the new value on the home page too (the listings'
+    memo is not the post's parse key alone)."""
+    project.write("site.toml", 'title = "Blog"\nsearch = false\n')
+    project.post("2021-01-01-inline.md", "---\ntitle: Inline\n---\n```{python}\n"
+                 "x = open('n.txt').read().strip()\n```\n\nThe value is `{python} x` today.\n")
+    project.write("posts/n.txt", "41\n")
+    session = BuildSession()
+    _build(project.root, session)
+    assert "The value is 41 today." in project.page("index.html")
+    project.write("posts/n.txt", "42\n")
+    _build(project.root, session)
+    assert "The value is 42 today." in project.page("2021/01/01/inline/index.html")
+    assert "The value is 42 today." in project.page("index.html")

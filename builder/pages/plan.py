@@ -152,27 +152,29 @@ def _post_page(
     return produce
 
 
-_LISTED: dict[str, str] = {}
+_LISTED: dict[tuple[str, str], str] = {}
 _ITEMS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 def _listed_digest(meta: PostMeta, excerpt: str, parse_key: str) -> str:
-    """Hash of what a listing shows of a post. A parse key fixes all of it, so the hash is
-    remembered per key (a preview server rebuilds its listings without rehashing them).
+    """Hash of what a listing shows of a post, remembered (a preview server rebuilds its
+    listings without rehashing them) by the parse key, which fixes the post's fields, and
+    the excerpt, which may show inline values that changed while the post did not.
     The date goes in as text: its ``repr`` names its time zone's class, which a parse
     read back from the cache (``timezone.utc``) does not share with a fresh one
     (``ZoneInfo('UTC')``), so every listing was rendered again after a cold build."""
-    return remembered(_LISTED, parse_key,
-                       lambda: _hash(meta.title, meta.url, meta.date.isoformat(), meta.tags,
-                                     excerpt))
+    return remembered(_LISTED, (parse_key, excerpt),
+                      lambda: _hash(meta.title, meta.url, meta.date.isoformat(), meta.tags,
+                                    excerpt))
 
 
 def _listed(config: Config, meta: PostMeta, excerpt: str, parse_key: str,
             typeset: Callable[[str], str]) -> dict[str, Any]:
-    """``listing_item``, made once per post for all the listings that show it. The parse key
-    fixes the post's fields; the site's URL and math settings are part of the key too."""
-    return remembered(_ITEMS, (parse_key, config.base_path, config.mathjax, config.math),
-                       lambda: listing_item(config, meta, typeset(excerpt)))
+    """``listing_item``, made once per post for all the listings that show it, remembered
+    as ``_listed_digest`` is; the site's URL and math settings are part of the key too."""
+    return remembered(_ITEMS, (parse_key, excerpt, config.base_path, config.mathjax,
+                               config.math),
+                      lambda: listing_item(config, meta, typeset(excerpt)))
 
 
 def _listing(
