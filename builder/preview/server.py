@@ -329,13 +329,15 @@ def serve(config: Config, host: str, port: int, drafts: bool, jobs: int,
     watcher = Watcher(changes, say)
     serving = False
     try:
-        watcher.start()  # before the first build: a save while it runs is built next
+        # The watcher starts after the first build (which then may fork its workers, as no
+        # other thread runs yet); what was saved while that build ran is caught up with.
+        first = time.time()
         report = preview.build(set())
         if report is None and not (output / "index.html").exists():
             say("the first build failed; serving its error until a save fixes it")
             output.mkdir(parents=True, exist_ok=True)
-        if report is not None:
-            watcher.watch_files(report.figure_deps)
+        watcher.start(report.figure_deps if report else ())
+        watcher.catch_up(first)
         bound = server.server_address[1]
         server.RequestHandlerClass = make_handler(preview, allowed_hosts(host, bound, allow))
         local = host if is_loopback(host) else ("::1" if ":" in host else "127.0.0.1")

@@ -9,6 +9,7 @@ and the build loop asks for them only once things have been quiet for a moment.
 from __future__ import annotations
 
 import logging
+import os
 import posixpath
 import threading
 import time
@@ -216,6 +217,29 @@ class Watcher:
             self._schedule(folders)
             self.observer.start()  # type: ignore[attr-defined]
         self.watch_files(extra)
+
+    def catch_up(self, since: float) -> None:
+        """Tell as changed what was saved (or made, renamed, deleted: its folder changed)
+        from ``since`` until watching began: a save during the first build, which on a big
+        site takes minutes, is then built next instead of waiting for another save."""
+        margin = since - 1.0  # file times may lag the clock by a tick
+        found: list[str] = []
+        extra = {(self.changes.root / p).parent for p in self.changes.extra}
+        for folder, recursive in self._folders() + [(f, False) for f in extra if f.is_dir()]:
+            pending = [str(folder)]
+            while pending:
+                try:
+                    with os.scandir(pending.pop()) as entries:
+                        for entry in entries:
+                            info = entry.stat(follow_symlinks=False)
+                            if max(info.st_mtime, info.st_ctime) >= margin:
+                                found.append(entry.path)
+                            if recursive and entry.is_dir(follow_symlinks=False) and \
+                                    entry.name not in _IGNORED_DIRS:
+                                pending.append(entry.path)
+                except OSError:
+                    continue
+        self.changes.add(*found)
 
     def _schedule(self, folders: list[tuple[Path, bool]]) -> None:
         handler = self._handler()
