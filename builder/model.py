@@ -37,12 +37,17 @@ class PostMeta:
     bibliography: tuple[str, ...] = ()
     csl: str = ""
     references_title: str = ""
+    nocite: str = ""  # entries listed though not cited (Pandoc's nocite: "@a, @b", "@*")
+    nocite_line: int = 0
     # the picture its author chose for link previews (image:): a site path or an http(s)
     # address, and its alt text; "" when build-site draws the post's card
     image: str = ""
     image_alt: str = ""
     # figure options for every block: site.toml's, then the front matter's (execute: ...)
     figure_defaults: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # numbering: number-sections, number-depth, number-offset, crossref: {...} (checked by
+    # sources/crossref_option.py; only those the post gives)
+    crossref: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def output_file(self) -> str:

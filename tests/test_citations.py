@@ -319,3 +319,59 @@ def test_a_figure_blocks_caption_cites_in_its_place(bib: Citing) -> None:
                    citing=bib)
     assert str(caught.value).splitlines()[0] == \
         "posts/p.md:9: citation key 'hart1973' is not in refs.bib"
+
+
+# --- nocite (Pandoc's) ---------------------------------------------------------------------
+
+
+def test_nocite_lists_entries_not_cited(project: Project) -> None:
+    project.write("posts/refs.bib", BIB)
+    project.post("2021-06-01-read.md", """\
+        ---
+        title: Further reading
+        bibliography: refs.bib
+        nocite: |
+          @dumoulin2016, @lecun1998
+        number-sections: true
+        ---
+
+        ## Filters
+
+        As @duda1973 filtered images.
+        """)
+    project.post("2021-06-02-all.md", """\
+        ---
+        title: Everything
+        bibliography: refs.bib
+        nocite: "@*"
+        ---
+
+        Nothing cited here.
+        """)
+    project.build()
+    page = project.page("2021/06/01/read/index.html")
+    entries = re.findall(r'<div id="ref-([^"]+)" class="csl-entry"', page)
+    assert entries == ["duda1973", "dumoulin2016", "lecun1998"]  # Chicago: by author
+    assert "Duda and Hart" in page and 'href="#ref-lecun1998"' not in page  # listed, uncited
+    # the list's heading is Pandoc's unnumbered section
+    assert '<h2 id="filters" data-number="1">' in page
+    assert '<h2 id="references">References' in page
+    page = project.page("2021/06/02/all/index.html")
+    assert sorted(re.findall(r'<div id="ref-([^"]+)" class="csl-entry"', page)) == \
+        ["duda1973", "dumoulin2016", "lecun1998", "odd:key.2"]
+
+
+def test_a_nocite_key_not_in_the_bibliography_is_an_error_at_its_line(
+        project: Project) -> None:
+    project.write("posts/refs.bib", BIB)
+    project.post("2021-06-03-typo.md", """\
+        ---
+        title: Typo
+        bibliography: refs.bib
+        nocite: "@lecun1998, @lecunn1998"
+        ---
+
+        Text.
+        """)
+    assert "posts/2021-06-03-typo.md:4: nocite key 'lecunn1998' " \
+        "is not in posts/refs.bib" in project.fail()

@@ -286,7 +286,7 @@ def test_reference_forms_and_warnings(project: Project) -> None:
 
         See @fig-a, [@fig-a], [-@fig-a], [Fig. @fig-a], [@fig-a; @fig-b], @Fig-a.
         Not references: me@fig-a.org, [a link](#fig-a), @someone and @fig-.
-        @sec-intro is a kind nothing numbers here.
+        @sec-intro names no heading here.
         """)
     result = project.build()
     html = next((project.root / "site").rglob("refs/index.html")).read_text()
@@ -298,7 +298,7 @@ def test_reference_forms_and_warnings(project: Project) -> None:
     assert "posts/2021-04-06-refs.md:6: warning: @fig-b refers to nothing in this post" \
         in result.stderr
     assert "posts/2021-04-06-refs.md:8: warning: @sec-intro refers to nothing in this post: " \
-        "shown as ?@sec-intro, as Quarto does ('sec-' references are not numbered here" \
+        "shown as ?@sec-intro, as Quarto does (give a heading the id: '## Title {#sec-intro}'" \
         in result.stderr
 
 

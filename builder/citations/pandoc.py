@@ -115,10 +115,13 @@ def _read_error(stderr: str, name: str, text: str) -> BuildError:
 
 
 def format_citations(texts: Sequence[str], root: Path, files: Sequence[str], csl: Path | None,
-                     language: str) -> tuple[list[str], str]:
+                     language: str, nocite: str = "") -> tuple[list[str], str]:
     """Each citation (its Markdown as written) as HTML, and the reference list: Pandoc's
-    ``<div id="refs">`` of ``<div id="ref-KEY" class="csl-entry">`` entries."""
+    ``<div id="refs">`` of ``<div id="ref-KEY" class="csl-entry">`` entries. ``nocite``:
+    Pandoc's, given to Pandoc as the post's metadata (its entries are listed, uncited)."""
     doc = "\n\n".join(f"::: {{#cite-{i}}}\n{text}\n:::" for i, text in enumerate(texts))
+    if nocite:
+        doc = f"---\nnocite: {json.dumps(nocite)}\n---\n\n{doc}"
     args = ["-f", "markdown", "-t", "html", "--wrap=none", "--citeproc",
             "-M", "link-citations=true", "-M", f"lang={language}"]
     args += [f"--bibliography={root / name}" for name in files]

@@ -24,10 +24,11 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from builder.citations.pandoc import bibliography_keys, format_citations
-from builder.citations.syntax import citations_plugin
+from builder.citations.syntax import citations_plugin, nocite_keys
 from builder.errors import BuildError
 from builder.markdown.crossref import block_captions
 from builder.markdown.inline import inline_children, inline_token
+from builder.markdown.pandoc_attrs import Attributes
 
 _LINK = re.compile(r'<a href="#ref-([^"]*)" role="doc-biblioref">')
 
@@ -42,6 +43,8 @@ class Citing:
     csl: Path | None
     title: str
     language: str
+    nocite: str = ""  # Pandoc's nocite ("@a, @b"; "@*": every entry), and its line
+    nocite_line: int = 0
 
 
 def references_plugin(md: MarkdownIt) -> None:
@@ -58,14 +61,15 @@ def _cite(state: StateCore) -> None:
     if state.inlineMode or citing is None:
         return
     found = _citations(state)
-    if not found:
+    if not found and not citing.nocite:
         return
     errors = env.setdefault("errors", [])
     # Pandoc formats while the keys are checked (two processes at once: most of each run's
     # time is starting it); its work is dropped if a key is missing.
     with ThreadPoolExecutor(1) as pool:
         formatting = pool.submit(format_citations, [token.content for token, _ in found],
-                                 citing.root, citing.files, citing.csl, citing.language)
+                                 citing.root, citing.files, citing.csl, citing.language,
+                                 citing.nocite)
         _check_keys(citing, found, env, errors)
         if errors:
             return
@@ -122,6 +126,11 @@ def _check_keys(citing: Citing, found: Sequence[tuple[Token, int]], env: dict[st
                 errors.append(BuildError(
                     f"citation key '{key}' is not in {' or '.join(citing.files)}", env["path"],
                     line, hint="add the entry, or write \\@ for an '@' that cites nothing"))
+    for key in nocite_keys(citing.nocite):
+        if key != "*" and key not in known:
+            errors.append(BuildError(
+                f"nocite key '{key}' is not in {' or '.join(citing.files)}", env["path"],
+                citing.nocite_line, hint="add the entry, or take the key out of nocite"))
 
 
 def _with_ids(html: str, backs: dict[str, list[str]]) -> str:
@@ -188,6 +197,8 @@ def _heading(title: str, tokens: Sequence[Token]) -> list[Token]:
     taken = {str(t.attrGet("id")) for t in tokens if t.attrGet("id")}
     ident = unique_slug(slugify(title) or "references", taken)
     opening = Token("heading_open", "h2", 1, attrs={"id": ident}, markup="##", block=True)
+    # Pandoc's citeproc makes it an unnumbered section: it takes no section number
+    opening.meta["attrs"] = Attributes(classes=["unnumbered"])
     text = Token("text", "", 0, content=title)
     inline = Token("inline", "", 0, content=title, children=[text])
     closing = Token("heading_close", "h2", -1, markup="##", block=True)

@@ -116,3 +116,9 @@ def _bracket_rule(state: StateInline, silent: bool) -> bool:
         _push(state, pos, end + 1, keys)
     state.pos = end + 1
     return True
+
+
+def nocite_keys(text: str) -> list[str]:
+    """The keys of a ``nocite`` value ("@a, @b"), ``*`` for ``@*`` (every entry)."""
+    return ["*" if match.group(0) == "@*" else _key(match)
+            for match in re.finditer(r"@\*|" + _KEY_AT.pattern, text)]

@@ -54,7 +54,10 @@ def post_defaults(data: dict[str, Any], lines: dict[str, int], path: str,
     sources = [("execute", data.get("execute"))]
     fmt = data.get("format")
     if isinstance(fmt, dict) and isinstance(fmt.get("html"), dict):
-        sources.append(("format.html", fmt["html"]))
+        from builder.sources.crossref_option import DOCUMENT_KEYS  # read there, not here
+
+        sources.append(("format.html", {key: value for key, value in fmt["html"].items()
+                                        if key not in DOCUMENT_KEYS}))
     for name, table in sources:
         if table is None:
             continue

@@ -114,9 +114,11 @@ def _name(kind: str) -> str:
 def _render_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     meta = token.meta
-    kind, title = meta["kind"], meta["title"]
-    if title is not None:
-        shown = self.renderInline(title.children or [], options, env)
+    kind, title, target = meta["kind"], meta["title"], meta.get("target")
+    shown = self.renderInline(title.children or [], options, env) if title is not None else ""
+    if target is not None:  # "Note 1: Title" (crossref.py numbered it): its name is said
+        heading = _numbered(target, kind, shown, env)
+    elif title is not None:
         heading = f'<span class="visually-hidden">{_name(kind)}: </span>{shown}' \
             if kind != "none" else shown
     elif meta["appearance"] == "default":
@@ -139,6 +141,18 @@ def _render_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
     if not heading and kind != "none":  # the type, for a screen reader, where no title says it
         header = f'<span class="visually-hidden">{escapeHtml(_name(kind))}: </span>\n'
     return f'<div{attributes.html()}>\n{header}<div class="callout-body">\n'
+
+
+def _numbered(target: Any, kind: str, shown: str, env: Any) -> str:
+    """A numbered callout's title (Quarto's ``callout_title_prefix``): its type's name (or
+    the post's ``nte-title``…), the number, and the title after the post's delimiter."""
+    from builder.markdown.crossref import options_of
+
+    crossref = options_of(env)
+    name = escapeHtml(crossref.title(target.kind, _name(kind)))
+    if not shown:
+        return f"{name}&nbsp;{target.number}"
+    return f"{name}&nbsp;{target.number}{escapeHtml(crossref.title_delim)} {shown}"
 
 
 def _render_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -1,19 +1,23 @@
-"""Quarto's cross-references: figures, tables and equations numbered in the order they come,
-sub-figures lettered, and ``@fig-x`` written as Quarto writes it ("Figure 1", "Table 2",
-"Equation 3", "Figure 1 (a)").
+"""Quarto's cross-references: figures, tables, equations, sections, theorems, proofs and
+callouts numbered in the order they come, sub-figures lettered, and ``@fig-x`` written as
+Quarto writes it ("Figure 1", "Section 2.1", "Theorem 3", "Note 1", "Figure 1 (a)").
 
 Read from quarto-cli's ``crossref/refs.lua`` and ``crossref/format.lua``: each kind is
 numbered on its own from 1, in document order; a target inside a figure or table float is its
 sub-figure (its references read "Figure 1 (a)", whatever its own kind); ``@Fig-x`` capitalises
 the prefix, ``[-@fig-x]`` drops it ("1"), ``[Fig. @fig-x]`` replaces it ("Fig. 1"), and
 ``[@fig-a; @fig-b]`` lists both. A reference to a label that names nothing is a warning
-naming its line and reads **?@fig-x**, as in Quarto.
+naming its line and reads **?@fig-x**, as in Quarto. The words and number styles are the
+post's ``crossref:`` options' (``crossref_format.py``); sections are ``sections.py``'s,
+theorems and proofs ``theorems.py``'s.
 
 What can be a target: a figure block's ``label`` (``fig-``/``tbl-``; its sub-figures are
 ``label-1``, ``label-2``… when it has ``fig-subcap`` or a layout; with a list of ``fig-cap``
 each image is a figure of its own, ``label-1``…), a ``::: {#fig-x}``/``{#tbl-x}`` div, an
-image ``{#fig-x}``, a table captioned ``: Caption {#tbl-x}``, and ``$$ ... $$ {#eq-x}``
-(numbered with ``\\tag{n}``, which MathJax shows at the right, as Quarto does).
+image ``{#fig-x}``, a table captioned ``: Caption {#tbl-x}``, ``$$ ... $$ {#eq-x}``
+(numbered with ``\\tag{n}``, which MathJax shows at the right, as Quarto does), a heading
+``{#sec-x}``, a theorem div ``::: {#thm-x}``, a proof-like div ``::: {#rem-x}`` and a callout
+``::: {#nte-x .callout-note}``.
 """
 
 from __future__ import annotations
@@ -31,14 +35,12 @@ from markdown_it.token import Token
 
 from builder.figures.html import float_kind
 from builder.figures.layout import has_layout
+from builder.markdown.crossref_format import CALLOUTS, KINDS, CrossrefOptions
 from builder.markdown.inline import inline_children, inline_token
+from builder.markdown.sections import Sections, is_unnumbered, number_heading
 from builder.model import FigureBlock
 
-PREFIXES = {"fig": "Figure", "tbl": "Table", "eq": "Equation"}
-# Quarto's other reference types (sections, listings, theorems, callouts): references to
-# them are references, which nothing here numbers, so they read "?@sec-x" with a warning.
-OTHER_TYPES = ("sec", "lst", "thm", "lem", "cor", "prp", "cnj", "def", "exm", "exr", "sol",
-               "rem", "alg", "nte", "tip", "wrn", "imp", "cau")
+_DEFAULTS = CrossrefOptions()
 _LABEL = r"[A-Za-z]+-[\w-]*[\w]"
 _CITE = re.compile(rf"@({_LABEL})")
 _BRACKET = re.compile(rf"\[((?:[^\[\]@;]*@{_LABEL}[^\[\]@;]*;?)+)\]")
@@ -48,8 +50,9 @@ _ITEM = re.compile(rf"\s*(-?)([^@]*?)\s*@({_LABEL})\s*$")
 @dataclass(frozen=True)
 class Target:
     kind: str  # the prefix's kind: a sub-figure's is its parent's
-    number: int
+    number: str  # as shown: "2", "1.3" (a section, or chapters mode), "iv" (labels: roman)
     letter: str = ""  # a sub-figure's "a", "b"…
+    order: int = 0  # its place among its kind (a block's later figures count on from it)
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,11 @@ def letter(index: int) -> str:
 
 
 def is_reference_type(label: str) -> bool:
-    kind = label.split("-", 1)[0].lower()
-    return kind in PREFIXES or kind in OTHER_TYPES
+    return label.split("-", 1)[0].lower() in KINDS
+
+
+def options_of(env: dict[str, Any]) -> CrossrefOptions:
+    return env.get("crossref_options") or _DEFAULTS
 
 
 # --- reading references -------------------------------------------------------------------
@@ -134,28 +140,35 @@ def _number_and_check(state: StateCore) -> None:
     if state.inlineMode:  # md.parseInline (a caption) runs the core rules too
         return
     env = state.env
+    options = options_of(env)
     targets: dict[str, Target] = {}
     open_parents: dict[str, Target] = {}  # blocks whose sub-figures are counted when they run
-    counts = {kind: 0 for kind in PREFIXES}
+    counts: dict[str, int] = {}
     floats: list[tuple[str, str, list[int]]] = []  # (label, kind, [children so far])
     blocks: list[FigureBlock] = env.get("blocks", [])
+    sections = Sections(options, state.tokens)
 
     def add(label: str, kind: str) -> Target | None:
         if not label or label in targets:
             return targets.get(label)
-        if floats and kind != "eq":
+        if floats and kind in ("fig", "tbl", "lst"):
             parent, parent_kind, children = floats[-1]
             children.append(1)
             parent_target = targets[parent]
-            targets[label] = Target(parent_kind, parent_target.number, letter(len(children) - 1))
+            targets[label] = Target(parent_kind, parent_target.number,
+                                    options.subref(len(children) - 1))
         else:
-            counts[kind] += 1
-            targets[label] = Target(kind, counts[kind])
+            counts[kind] = counts.get(kind, 0) + 1
+            targets[label] = Target(kind, options.number(kind, counts[kind], sections.chapter),
+                                    order=counts[kind])
         return targets[label]
 
-    labelled = "{#" in state.src  # else only figure blocks can be targets
+    # else only figure blocks can be targets, and nothing else is numbered
+    labelled = "{#" in state.src or options.number_sections or options.chapters
     equations = "{#eq-" in state.src
-    for token in state.tokens if blocks or labelled else ():
+    theorems = 0  # how deep inside theorems and proofs (whose headings are not numbered)
+    tokens = state.tokens
+    for i, token in enumerate(tokens if blocks or labelled else ()):
         if token.type == "float_open":
             add(token.meta["label"], token.meta["kind"])
             floats.append((token.meta["label"], token.meta["kind"], []))
@@ -167,7 +180,18 @@ def _number_and_check(state: StateCore) -> None:
             add(token.meta["label"], "tbl")
         elif token.type == "fence" and "figure" in token.meta:
             index = token.meta["figure"]
-            blocks[index] = _number_block(blocks[index], add, counts, targets, open_parents)
+            blocks[index] = _number_block(blocks[index], add, targets, open_parents, options)
+        elif token.type == "heading_open" and not theorems and not is_unnumbered(token):
+            _number_section(token, tokens[i + 1], sections, targets, counts)
+        elif token.type == "theorem_open":
+            theorems += 1
+            label = token.meta["label"]
+            token.meta["target"] = add(label, label.split("-", 1)[0].lower()) if label else None
+        elif token.type == "theorem_close":
+            theorems -= 1
+        elif token.type == "callout_open" and _callout_kind(token.meta["attrs"].id):
+            label = token.meta["attrs"].id
+            token.meta["target"] = add(label, _callout_kind(label))
         for child in [token, *(token.children or ())] if equations else ():
             if child.type in ("math_inline_double", "math_block") and child.meta.get("label"):
                 target = add(child.meta["label"], "eq")
@@ -180,31 +204,55 @@ def _number_and_check(state: StateCore) -> None:
         _check_references(state, captions)
 
 
-def _number_block(block: FigureBlock, add: Any, counts: dict[str, int],
-                  targets: dict[str, Target], open_parents: dict[str, Target]) -> FigureBlock:
+def _number_section(token: Token, inline: Token, sections: Sections,
+                    targets: dict[str, Target], counts: dict[str, int]) -> None:
+    """Count a heading; a ``sec-`` one becomes a target, and the number is written before
+    its text if the post numbers its sections. In chapters mode a level-1 heading starts
+    every kind's count again."""
+    level = int(token.tag[1])
+    position = sections.heading(level)
+    options = sections.options
+    if level == 1 and options.chapters:
+        counts.clear()
+    ident = str(token.attrGet("id") or "")
+    if ident.split("-", 1)[0].lower() == "sec" and ident not in targets:
+        chapter = options.chapters and sections.is_chapter(position)
+        targets[ident] = Target("ch" if chapter else "sec", sections.number(position))
+    if options.number_sections and level <= options.number_depth:
+        number_heading(token, inline, sections.number(position, level))
+
+
+def _callout_kind(label: str) -> str | None:
+    kind = label.split("-", 1)[0].lower() if "-" in label else ""
+    return kind if kind in CALLOUTS else None
+
+
+def _number_block(block: FigureBlock, add: Any, targets: dict[str, Target],
+                  open_parents: dict[str, Target], options: CrossrefOptions) -> FigureBlock:
     """A figure block's number, and its sub-figures' (or its figures', for a list of
     captions) labels."""
-    options = block.options
-    label = str(options.get("label", ""))
+    block_options = block.options
+    label = str(block_options.get("label", ""))
     kind = label.split("-", 1)[0]
     if kind not in ("fig", "tbl"):
         return block
-    captions = options.get(f"{kind}-cap")
-    subcaps = options.get(f"{kind}-subcap")
+    captions = block_options.get(f"{kind}-cap")
+    subcaps = block_options.get(f"{kind}-subcap")
     if isinstance(captions, list) and len(captions) > 1 and subcaps is None:
         first = add(f"{label}-1", kind)
         for n in range(2, len(captions) + 1):
             add(f"{label}-{n}", kind)
-        return replace(block, number=first.number if first else None)
+        return replace(block, number=first.order if first else None)
     target = add(label, kind)
     if target is None:
         return block
     if isinstance(subcaps, list):
         for n in range(len(subcaps)):
-            targets.setdefault(f"{label}-{n + 1}", Target(target.kind, target.number, letter(n)))
-    elif subcaps is not None or has_layout(options):
+            targets.setdefault(f"{label}-{n + 1}",
+                               Target(target.kind, target.number, options.subref(n)))
+    elif subcaps is not None or has_layout(block_options):
         open_parents[label] = target
-    return replace(block, number=target.number if not target.letter else None)
+    return replace(block, number=target.order if not target.letter else None)
 
 
 def _render_block_captions(state: StateCore, blocks: list[FigureBlock]) -> list[Token]:
@@ -254,7 +302,9 @@ def caption_number(env: dict[str, Any], label: str, kind: str) -> str:
         return ""
     if target.letter:
         return f"({target.letter}) "
-    return f'<span class="figure-number">{PREFIXES[kind]} {target.number}:</span> '
+    options = options_of(env)
+    title = escapeHtml(f"{options.title(kind)} {target.number}{options.title_delim}")
+    return f'<span class="figure-number">{title}</span> '
 
 
 # --- references ---------------------------------------------------------------------------
@@ -267,7 +317,7 @@ def resolve(env: dict[str, Any], label: str) -> Target | None:
     parent, _, number = label.rpartition("-")
     target = env.get("crossref_open", {}).get(parent)
     if target is not None and number.isdigit() and int(number) > 0:
-        return Target(target.kind, target.number, letter(int(number) - 1))
+        return Target(target.kind, target.number, options_of(env).subref(int(number) - 1))
     return None
 
 
@@ -303,21 +353,32 @@ def _hint(label: str) -> str:
         return f"label a block '#| label: {label}', or caption a table ': Caption {{#{label}}}'"
     if kind == "eq":
         return f"label a display formula '$$ ... $$ {{#{label}}}'"
-    return f"'{kind}-' references are not numbered here (only fig-, tbl- and eq-)"
+    if kind == "sec":
+        return (f"give a heading the id: '## Title {{#{label}}}' (an unnumbered heading is "
+                "no target, as in Quarto)")
+    if kind in CALLOUTS:
+        return f"give a callout the id: '::: {{#{label} .callout-note}}'"
+    if kind == "lst":
+        return f"label a code block: '```{{#{label} .python lst-cap=\"Caption\"}}'"
+    return f"give a div the id: '::: {{#{label}}}'"
 
 
 def _render_reference(self: Any, tokens: Sequence[Token], idx: int, options: Any,
                       env: Any) -> str:
     shown = []
+    crossref = options_of(env)
     for ref in tokens[idx].meta["refs"]:
         target = resolve(env, ref.label)
         if target is None:
             shown.append(f"<strong>?@{escapeHtml(ref.label)}</strong>")
             continue
         number = f"{target.number}" + (f" ({target.letter})" if target.letter else "")
-        prefix = PREFIXES[target.kind] if ref.prefix is None else escapeHtml(ref.prefix)
-        if ref.upper:
+        prefix = escapeHtml(crossref.prefix(target.kind, ref.upper)) if ref.prefix is None \
+            else escapeHtml(ref.prefix)
+        if ref.upper and ref.prefix:
             prefix = prefix[:1].upper() + prefix[1:]
         text = f"{prefix}&nbsp;{number}" if prefix else number
-        shown.append(f'<a class="quarto-xref" href="#{escapeHtml(ref.label)}">{text}</a>')
-    return ", ".join(shown)
+        if crossref.hyperlink:
+            text = f'<a class="quarto-xref" href="#{escapeHtml(ref.label)}">{text}</a>'
+        shown.append(text)
+    return f"{escapeHtml(crossref.ref_delim)} ".join(shown)

@@ -4,7 +4,8 @@ table caption or an equation: ``{#fig-x .class layout-ncol=2 title="A 'quoted' t
 mdit-py-plugins' ``attrs`` parser reads djot's syntax, which refuses what Pandoc takes and
 Quarto writes itself: single-quoted values (``key='v'``) and bare values with ``%`` or ``.``
 (``width=50%``). Pandoc's rule is small: an identifier ``#x``, classes ``.x``, and ``key=value``
-with the value bare (up to a space or ``}``) or in double or single quotes (``\\`` escapes).
+with the value bare (up to a space or ``}``) or in double or single quotes (``\\`` escapes);
+a lone ``-`` is the class ``unnumbered`` (``## Preface {-}``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 _NAME = r"[^\s{}#.=\"']+"
 _ATTRIBUTE = re.compile(
-    rf"""\s*(?:\#({_NAME}(?:[.:][^\s{{}}#.=\"']+)*)|\.({_NAME})|([A-Za-z_][\w:.-]*)="""
+    rf"""\s*(?:\#({_NAME}(?:[.:][^\s{{}}#.=\"']+)*)|\.({_NAME})|(-)(?=\s|$)|([A-Za-z_][\w:.-]*)="""
     r"""(?:"((?:\\.|[^"\\])*)"|'((?:\\.|[^'\\])*)'|([^\s"'{}]+)))"""
 )
 _ESCAPE = re.compile(r"\\(.)")
@@ -38,14 +39,21 @@ class Attributes:
             parts.append(f' id="{escapeHtml(self.id)}"')
         if self.classes:
             parts.append(f' class="{escapeHtml(" ".join(self.classes))}"')
+        for name, value in self.named_pairs(keep):
+            parts.append(f' {escapeHtml(name)}="{escapeHtml(value)}"')
+        return "".join(parts)
+
+    def named_pairs(self, keep: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+        """The pairs under the names HTML gets them by (not escaped)."""
+        named = []
         for key, value in self.pairs.items():
             if key in keep or key in _HTML_KEYS or key.startswith(("data-", "aria-")):
                 name = key
             else:
                 name = "data-" + key
             if not key.lower().startswith("on"):  # never an event handler from a document
-                parts.append(f' {escapeHtml(name)}="{escapeHtml(value)}"')
-        return "".join(parts)
+                named.append((name, value))
+        return named
 
 
 _HTML_KEYS = frozenset({"title", "lang", "dir", "style", "role", "width", "height"})
@@ -60,11 +68,11 @@ def parse_attributes(text: str) -> Attributes | None:
         match = _ATTRIBUTE.match(text, pos)
         if not match or match.end() == pos:
             return None
-        ident, cls, key, double, single, bare = match.groups()
+        ident, cls, dash, key, double, single, bare = match.groups()
         if ident:
             found.id = ident
-        elif cls:
-            found.classes.append(cls)
+        elif cls or dash:
+            found.classes.append(cls or "unnumbered")
         else:
             value = double if double is not None else single if single is not None else bare
             found.pairs[key] = _ESCAPE.sub(r"\1", value)

@@ -32,9 +32,11 @@ from builder.figures.options import is_figure_fence, split_options
 from builder.markdown.author_html import check_author_html
 from builder.markdown.callouts import callouts_plugin
 from builder.markdown.crossref import crossref_plugin
+from builder.markdown.crossref_format import CrossrefOptions
 from builder.markdown.divs import divs_plugin
 from builder.markdown.floats import floats_plugin
 from builder.markdown.guards import check_environment_closed, nesting_plugin
+from builder.markdown.heading_attrs import heading_attrs_plugin
 from builder.markdown.heading_ids import heading_ids_rule
 from builder.markdown.html_math import html_math_plugin
 from builder.markdown.inline_code import inline_code_plugin
@@ -42,6 +44,7 @@ from builder.markdown.kramdown_attrs import kramdown_attrs_plugin
 from builder.markdown.kramdown_extras import kramdown_extras_plugin
 from builder.markdown.kramdown_math import UNCLOSED, kramdown_math_plugin
 from builder.markdown.references import local_references
+from builder.markdown.theorems import theorems_plugin
 from builder.model import FigureBlock, Heading, ParsedBody
 
 # Which delimiters each math token type is written back with, for MathJax to find.
@@ -77,11 +80,13 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
     md.use(html_math_plugin, dollars=dollars, kramdown=dialect == "kramdown")
     md.use(anchors_plugin, min_level=1, max_level=4, permalink=True, permalinkSymbol="#")
     if dialect != "kramdown":  # kramdown's ids are kramdown_attrs' (kramdown-parser-gfm's)
+        md.use(heading_attrs_plugin)  # Pandoc's: ## Intro {#sec-intro}
         md.core.ruler.before("anchor", "heading_ids", heading_ids_rule)
     md.core.ruler.after("anchor", "anchor_names", _name_heading_anchors)
     if dialect != "kramdown":  # Pandoc's and Quarto's syntax; kramdown has none of it
         md.use(divs_plugin)
         md.use(callouts_plugin)
+        md.use(theorems_plugin)
         md.use(floats_plugin)
     if dialect == "kramdown":  # after the anchors: its table of contents links to their ids
         md.use(kramdown_attrs_plugin)
@@ -101,15 +106,18 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
 def parse_body(body: str, path: str, body_line: int, warn: Warn = ignore_warning,
                dialect: str = "pandoc", dollars: bool = True,
                defaults: dict[str, Any] | None = None,
-               citing: Citing | None = None) -> ParsedBody:
+               citing: Citing | None = None,
+               crossref: dict[str, Any] | None = None) -> ParsedBody:
     """Render a post's Markdown body; ``body_line`` maps token lines back to file lines.
     Rules that meet something they can only build around call ``warn_at``; mistakes go to
     ``env["errors"]`` and are raised together. ``defaults``: figure options for every block
     (from the front matter and ``site.toml``). ``citing``: the post's bibliography, if it
-    has one (else an ``@`` is never a citation)."""
+    has one (else an ``@`` is never a citation). ``crossref``: its numbering options
+    (``number-sections``, ``crossref:``; see ``sources/crossref_option.py``)."""
     md = make_markdown(dialect, dollars)
     env: dict[str, Any] = {"path": path, "body_line": body_line, "blocks": [], "lines": None,
-                           "warn": warn, "errors": [], "defaults": defaults}
+                           "warn": warn, "errors": [], "defaults": defaults,
+                           "crossref_options": CrossrefOptions.read(crossref)}
     if citing is not None:
         env["citations"] = citing
     if defaults is not None and defaults.get("eval", True) is not False:

@@ -93,7 +93,7 @@ def parse_one(
             meta, text = parse_meta(source, config, layouts, warnings.append)
             body = parse_body(text, source.path, meta.body_line, warnings.append,
                               *config.markdown, defaults=meta.figure_defaults,
-                              citing=citing(meta, config))
+                              citing=citing(meta, config), crossref=meta.crossref)
     except BuildError as error:
         return error
     return meta, replace(body, warnings=tuple(sorted(set(warnings))))
@@ -107,7 +107,7 @@ def citing(meta: PostMeta, config: Config) -> Citing | None:
     if not meta.bibliography:
         return None
     return Citing(config.root, meta.bibliography, style_file(config, meta.csl),
-                  meta.references_title, config.language)
+                  meta.references_title, config.language, meta.nocite, meta.nocite_line)
 
 
 def _parse_batch(

@@ -40,6 +40,7 @@ class Bibliography:
     files: tuple[str, ...]
     csl: str = ""
     title: str = ""  # reference-section-title: the heading over the list ("References")
+    nocite: str = ""  # Pandoc's nocite: entries listed though not cited ("@a, @b"; "@*": all)
 
 
 def shipped_styles() -> list[str]:
@@ -78,7 +79,20 @@ def read_bibliography(data: dict[str, Any], lines: dict[str, int], post: str,
         csl = config.csl
     for name in files:
         _check_file(config.root, name, post, lines.get("bibliography"))
-    return Bibliography(files, csl, title.strip())
+    return Bibliography(files, csl, title.strip(), _nocite(data, lines, post))
+
+
+def _nocite(data: dict[str, Any], lines: dict[str, int], post: str) -> str:
+    """Pandoc's ``nocite``: citations (``@a, @b``, ``@*`` for every entry) in a text or a
+    list of texts, as Markdown; returned as one text."""
+    value = data.get("nocite")
+    if value is None:
+        return ""
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, str) for item in items) or "@" not in "".join(items):
+        raise BuildError("'nocite' must list citations, such as '@doe2020, @roe2021' or "
+                         "'@*' (every entry)", post, lines.get("nocite"))
+    return ", ".join(item.strip() for item in items)
 
 
 def _file_list(value: Any, key: str, where: str, line: int | None) -> tuple[str, ...]:

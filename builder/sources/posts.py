@@ -27,6 +27,7 @@ from builder.sources.bibliography_option import KEYS as BIBLIOGRAPHY_KEYS
 from builder.sources.bibliography_option import read_bibliography
 from builder.sources.bundles import POST_SUFFIXES, post_index, post_name, skipped_name
 from builder.sources.contents_option import toc_depth
+from builder.sources.crossref_option import read_crossref
 from builder.sources.dates import FORMS, MOVING, read_date
 from builder.sources.frontmatter import split_front_matter
 from builder.sources.image_option import preview_image
@@ -180,8 +181,11 @@ def parse_meta(
         bibliography=cites.files if cites else (),
         csl=cites.csl if cites else "",
         references_title=cites.title if cites else "",
+        nocite=cites.nocite if cites else "",
+        nocite_line=lines.get("nocite", 1) if cites and cites.nocite else 0,
         image=image,
         image_alt=image_alt,
+        crossref=read_crossref(data, lines, source.path, warn),
     )
     return meta, body
 

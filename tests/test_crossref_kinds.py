@@ -1,0 +1,193 @@
+"""Quarto's other cross-reference kinds, as its HTML writes them (quarto-cli's
+``crossref/sections.lua``, ``format.lua``, ``customnodes/theorem.lua``, ``proof.lua``,
+``modules/callouts.lua``): numbered sections and ``@sec-x``, theorems and proofs, numbered
+callouts, the ``crossref:`` options, and the warnings a mistake gives."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from builder.errors import BuildWarning
+from builder.markdown.parser import parse_body
+from tests.conftest import Project
+
+
+def render(text: str, crossref: dict[str, Any] | None = None) -> tuple[str, list[str]]:
+    warnings: list[BuildWarning] = []
+    html = parse_body(text, "posts/p.qmd", 5, warnings.append, crossref=crossref).html
+    return html, [str(w) for w in warnings]
+
+
+def heading(html: str, ident: str) -> str:
+    match = re.search(rf'<h(\d) id="{ident}"[^>]*>(.*?) <a class="header-anchor"', html)
+    assert match, html
+    return match.group(2)
+
+
+SECTIONS = """\
+## Introduction {#sec-intro}
+
+See @sec-intro, @sec-method and [-@sec-detail].
+
+## Method {#sec-method}
+
+### Detail {#sec-detail}
+
+### Aside {.unnumbered}
+
+### Another {-}
+
+### Third
+
+## Results
+
+#### Deep
+"""
+
+
+def test_headings_are_numbered_from_the_posts_top_level() -> None:
+    html, warnings = render(SECTIONS, {"number-sections": True})
+    assert heading(html, "sec-intro") == '<span class="header-section-number">1</span> Introduction'
+    assert '<h2 id="sec-method" data-number="2">' in html
+    assert heading(html, "sec-detail") == '<span class="header-section-number">2.1</span> Detail'
+    assert heading(html, "aside") == "Aside"  # unnumbered: no number, and no count
+    assert heading(html, "another") == "Another"
+    assert heading(html, "third").startswith('<span class="header-section-number">2.2</span>')
+    assert heading(html, "results").startswith('<span class="header-section-number">3</span>')
+    # a level skipped counts as 0, as Quarto counts it
+    assert heading(html, "deep").startswith('<span class="header-section-number">3.0.1</span>')
+    assert warnings == []
+
+
+def test_section_references_read_as_quarto_writes_them() -> None:
+    for options in ({"number-sections": True}, None):  # without numbers too: Quarto counts
+        html, _ = render(SECTIONS, options)
+        assert ('See <a class="quarto-xref" href="#sec-intro">Section&nbsp;1</a>, '
+                '<a class="quarto-xref" href="#sec-method">Section&nbsp;2</a> and '
+                '<a class="quarto-xref" href="#sec-detail">2.1</a>.') in html
+    html, _ = render(SECTIONS)
+    assert "header-section-number" not in html and "data-number" not in html
+
+
+def test_level_one_headings_lead_the_numbers_and_depth_and_offset_apply() -> None:
+    text = "# One\n\n## Sub {#sec-sub}\n\n### Deeper\n\n# Two\n\n@sec-sub\n"
+    html, _ = render(text, {"number-sections": True, "number-depth": 2})
+    assert heading(html, "one").startswith('<span class="header-section-number">1</span>')
+    assert heading(html, "sec-sub").startswith('<span class="header-section-number">1.1</span>')
+    assert heading(html, "deeper") == "Deeper"  # below number-depth
+    assert ">Section&nbsp;1.1</a>" in html
+    html, _ = render(text, {"number-sections": True, "number-offset": [4]})
+    assert heading(html, "one").startswith('<span class="header-section-number">5</span>')
+    assert heading(html, "two").startswith('<span class="header-section-number">6</span>')
+
+
+def test_an_unnumbered_heading_is_no_target() -> None:
+    html, warnings = render("## Preface {- #sec-preface}\n\nSee @sec-preface.\n",
+                            {"number-sections": True})
+    assert heading(html, "sec-preface") == "Preface"
+    assert "<strong>?@sec-preface</strong>" in html
+    assert warnings == [
+        "posts/p.qmd:7: warning: @sec-preface refers to nothing in this post: shown as "
+        "?@sec-preface, as Quarto does (give a heading the id: '## Title {#sec-preface}' (an "
+        "unnumbered heading is no target, as in Quarto))"]
+
+
+def test_heading_attributes_are_pandocs() -> None:
+    html, _ = render('## Notes {#notes .aside lang=fr}\n\n## Braces {not attributes}\n'
+                     '## Set {#set}\n')
+    assert '<h2 id="notes" class="aside" lang="fr">Notes <a' in html
+    assert '<h2 id="braces-not-attributes">Braces {not attributes} <a' in html
+
+
+def test_the_table_of_contents_shows_the_numbers(project: Project) -> None:
+    project.post("2021-05-01-numbered.qmd", "---\ntitle: Numbered\nnumber-sections: true\n"
+                 "---\n\n" + SECTIONS)
+    project.build()
+    page = project.page("2021/05/01/numbered/index.html")
+    assert ('<li><a href="#sec-intro"><span class="header-section-number">1</span> '
+            'Introduction</a></li>') in page
+    assert '<a href="#aside">Aside</a>' in page
+
+
+THEOREMS = """\
+::: {#thm-line}
+## Line
+
+The equation of a straight line is $y = mx + b$.
+:::
+
+::: {#lem-small name="A *small* one"}
+- first a list
+:::
+
+::: {#cor-x .important}
+Follows.
+:::
+
+::: {.proof}
+Obvious.
+:::
+
+::: {.remark}
+## Aside
+Unnumbered.
+:::
+
+::: {#rem-sign}
+Mind the sign.
+:::
+
+See @thm-line, @lem-small, @cor-x and @rem-sign.
+"""
+
+
+def test_theorems_and_proofs_read_as_in_quarto() -> None:
+    html, warnings = render(THEOREMS)
+    assert ('<div id="thm-line" class="theorem">\n<p><span class="theorem-title"><strong>'
+            'Theorem 1 (Line)</strong></span> The equation') in html
+    assert ('<div id="lem-small" class="theorem lemma">\n<p><span class="theorem-title">'
+            '<strong>Lemma 1 (A <em>small</em> one)</strong></span> &nbsp;</p>\n<ul>') in html
+    assert ('<div id="cor-x" class="important theorem corollary">\n<p><span '
+            'class="theorem-title"><strong>Corollary 1</strong></span> Follows.</p>') in html
+    assert ('<div class="proof">\n<p><span class="proof-title"><em>Proof</em>. </span>'
+            'Obvious.</p>') in html
+    assert ('<div class="proof remark">\n<p><span class="proof-title"><em>Remark</em> '
+            '(Aside). </span>Unnumbered.</p>') in html
+    assert ('<div id="rem-sign" class="proof remark">\n<p><span class="proof-title"><em>'
+            'Remark 1</em>. </span>Mind the sign.</p>') in html
+    assert ('See <a class="quarto-xref" href="#thm-line">Theorem&nbsp;1</a>, '
+            '<a class="quarto-xref" href="#lem-small">Lemma&nbsp;1</a>, '
+            '<a class="quarto-xref" href="#cor-x">Corollary&nbsp;1</a> and '
+            '<a class="quarto-xref" href="#rem-sign">Remark&nbsp;1</a>.') in html
+    assert "<h2" not in html and warnings == []
+
+
+def test_each_kind_counts_on_its_own_and_headings_inside_are_not_numbered() -> None:
+    text = ("## Before\n\n::: {#thm-a}\nA.\n\n### Inside\n:::\n\n::: {#thm-b}\nB.\n:::\n\n"
+            "::: {#def-c}\nC.\n:::\n\n::: {#alg-d}\nD.\n:::\n\n## After\n\n"
+            "@thm-b, @def-c, @alg-d\n")
+    html, _ = render(text, {"number-sections": True})
+    assert "<strong>Theorem 2</strong>" in html and "<strong>Definition 1</strong>" in html
+    assert '<div id="alg-d" class="theorem algorithm">' in html
+    assert "<strong>Algorithm 1</strong>" in html
+    assert ">alg.&nbsp;1</a>" in html  # Quarto has no prefix for algorithms: "alg."
+    assert heading(html, "inside") == "Inside"
+    assert heading(html, "after").startswith('<span class="header-section-number">2</span>')
+
+
+def test_callouts_with_an_id_are_numbered() -> None:
+    text = ("::: {#nte-a .callout-note}\nFirst.\n:::\n\n"
+            "::: {#nte-b .callout-note}\n## Units\nSecond.\n:::\n\n"
+            "::: {#wrn-c .callout-warning title=\"Mind *this*\"}\nThird.\n:::\n\n"
+            "::: {.callout-note}\nUnnumbered.\n:::\n\n"
+            "See @nte-a, @nte-b and @wrn-c.\n")
+    html, _ = render(text)
+    assert ('<div id="nte-a" class="callout callout-note callout-style-default '
+            'callout-titled">\n<div class="callout-header"><span class="callout-title">'
+            'Note&nbsp;1</span></div>') in html
+    assert '<span class="callout-title">Note&nbsp;2: Units</span>' in html
+    assert '<span class="callout-title">Warning&nbsp;1: Mind <em>this</em></span>' in html
+    assert ('See <a class="quarto-xref" href="#nte-a">Note&nbsp;1</a>, <a class="quarto-xref"'
+            ' href="#nte-b">Note&nbsp;2</a> and <a class="quarto-xref" href="#wrn-c">'
+            'Warning&nbsp;1</a>.') in html
