@@ -75,6 +75,11 @@ class FigureBlock:
     subcaptions_html: tuple[str, ...] = ()
     # (n, line) of each reference to its n-th sub-figure where their count is not yet known
     subrefs: tuple[tuple[int, int], ...] = ()
+    # "Figure 1" (or "Fig. 1.ii": the post's crossref: options) before each of its figures'
+    # captions, the delimiter after it, and how its sub-figures are lettered ("": a, b, c)
+    caption_labels: tuple[str, ...] = ()
+    title_delim: str = ":"
+    subref_style: str | list[str] = ""
 
     @property
     def code_line(self) -> int:

@@ -191,3 +191,120 @@ def test_callouts_with_an_id_are_numbered() -> None:
     assert ('See <a class="quarto-xref" href="#nte-a">Note&nbsp;1</a>, <a class="quarto-xref"'
             ' href="#nte-b">Note&nbsp;2</a> and <a class="quarto-xref" href="#wrn-c">'
             'Warning&nbsp;1</a>.') in html
+
+
+# --- the crossref: options -----------------------------------------------------------------
+
+FLOATS = """\
+![Elephant](e.png){#fig-e}
+
+See @fig-e, @tbl-t, @eq-a, @thm-a and @Fig-pb.
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+: Letters {#tbl-t}
+
+$$ x $$ {#eq-a}
+
+::: {#thm-a}
+T.
+:::
+
+::: {#fig-p layout-ncol=2}
+![A](a.png){#fig-pa}
+
+![B](b.png){#fig-pb}
+
+Panel
+:::
+"""
+
+
+def test_titles_prefixes_and_labels_follow_the_options() -> None:
+    html, _ = render(FLOATS, {"crossref": {
+        "fig-title": "Fig.", "fig-prefix": "fig.", "tbl-labels": "alpha A", "title-delim": "—",
+        "labels": "roman", "subref-labels": "roman i", "thm-title": "Satz"}})
+    assert '<figcaption><span class="figure-number">Fig. I—</span> Elephant' in html
+    assert ('See <a class="quarto-xref" href="#fig-e">fig.&nbsp;I</a>, <a class="quarto-xref" '
+            'href="#tbl-t">Table&nbsp;A</a>, <a class="quarto-xref" href="#eq-a">'
+            'Equation&nbsp;I</a>, <a class="quarto-xref" href="#thm-a">Theorem&nbsp;I</a> and '
+            '<a class="quarto-xref" href="#fig-pb">Fig.&nbsp;II (ii)</a>.') in html
+    assert '<span class="figure-number">Table A—</span> Letters' in html
+    assert r"\tag{I}" in html
+    assert "<strong>Satz I</strong>" in html
+    assert "<figcaption>(i) A</figcaption>" in html and "<figcaption>(ii) B</figcaption>" in html
+    assert '<span class="figure-number">Fig. II—</span> Panel' in html
+
+
+def test_chapters_number_after_the_level_one_heading_and_links_can_be_text() -> None:
+    text = ("# Intro\n\n![A](a.png){#fig-a}\n\n# Method {#sec-method}\n\n![B](b.png){#fig-b}\n\n"
+            "## Detail {#sec-detail}\n\n@fig-b, @sec-method, @sec-detail\n")
+    html, _ = render(text, {"crossref": {"chapters": True, "ref-hyperlink": False}})
+    assert '<span class="figure-number">Figure 1.1:</span> A' in html
+    assert '<span class="figure-number">Figure 2.1:</span> B' in html
+    assert "<p>Figure&nbsp;2.1, Chapter&nbsp;2, Section&nbsp;2.1</p>" in html
+
+
+OPTIONS_POST = """\
+---
+title: Options
+crossref:
+  fig-title: Fig.
+  fig-labels: alpha a
+  lof-title: Figures
+  fig-caption: nope
+format:
+  html:
+    number-sections: true
+    code-fold: true
+---
+
+## Plot {#sec-plot}
+
+```{python}
+#| label: fig-line
+#| fig-cap: A line
+#| fig-subcap: true
+#| layout-ncol: 2
+import matplotlib.pyplot as plt
+plt.plot([0, 1]); plt.show(); plt.plot([1, 0]); plt.show()
+```
+
+```{python}
+#| label: fig-two
+#| fig-cap: [First, Second]
+plt.plot([0, 1]); plt.show(); plt.plot([1, 0]); plt.show()
+```
+
+@fig-line-2, @fig-two-2 and @sec-plot.
+"""
+
+
+def test_the_options_reach_figure_blocks_and_unknown_keys_warn(project: Project) -> None:
+    project.post("2021-05-02-options.md", OPTIONS_POST)
+    result = project.build()
+    page = project.page("2021/05/02/options/index.html")
+    assert '<span class="figure-number">Fig. a:</span> A line' in page
+    assert "<figcaption>(a)</figcaption>" in page and "<figcaption>(b)</figcaption>" in page
+    assert '<span class="figure-number">Fig. b:</span> First' in page
+    assert '<span class="figure-number">Fig. c:</span> Second' in page
+    assert "Code for Fig. a</summary>" in page
+    # fig-title is the captions' word; references keep theirs (fig-prefix), as in Quarto
+    assert ('>Figure&nbsp;a (b)</a>, <a class="quarto-xref" href="#fig-two-2">Figure&nbsp;c'
+            '</a> and <a class="quarto-xref" href="#sec-plot">Section&nbsp;1</a>.') in page
+    assert '<span class="header-section-number">1</span> Plot' in page
+    assert "posts/2021-05-02-options.md:7: warning: unknown crossref option 'fig-caption' is " \
+        "ignored" in result.stderr
+    assert "number-sections" not in result.stderr  # a document option, no figure option
+    assert "lof-title" not in result.stderr
+
+
+def test_a_wrong_value_is_an_error_at_its_line(project: Project) -> None:
+    project.post("2021-05-03-bad.md", "---\ntitle: Bad\ncrossref:\n  chapters: yes please\n"
+                 "---\n\nText.\n")
+    assert "posts/2021-05-03-bad.md:4: crossref option 'chapters' must be true or false, " \
+        "not 'yes please'" in project.fail()
+    project.post("2021-05-03-bad.md", "---\ntitle: Bad\nnumber-depth: deep\n---\n\nText.\n")
+    assert "posts/2021-05-03-bad.md:3: 'number-depth' must be a heading level" in project.fail()

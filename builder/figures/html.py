@@ -71,6 +71,8 @@ def _numbered(code: str, highlighted: set[int]) -> str:
 def _fold_summary(block: FigureBlock, number: int | None) -> str:
     """What a folded block's toggle says: "Code" alone, a dozen times in a post, leaves a
     screen-reader user (who lists the page's controls) nothing to tell the folds apart."""
+    if number is not None and block.caption_labels:
+        return f"Code for {block.caption_labels[0]}"
     if number is not None:
         return f"Code for {'Table' if float_kind(block) == 'tbl' else 'Figure'} {number}"
     caption = " ".join(unescape(re.sub(r"<[^>]*>", "", block.caption_html)).split())

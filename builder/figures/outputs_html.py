@@ -58,12 +58,16 @@ def colgroup(widths: Sequence[float]) -> str:
     return f"<colgroup>{cols}</colgroup>\n" if widths else ""
 
 
-def caption_html(kind: str, number: int | None, caption: str) -> str:
+def caption_html(kind: str, number: int | None, caption: str, block: FigureBlock | None = None,
+                 index: int = 0) -> str:
+    """"Figure 2: Caption": ``block``'s own words for its ``index``-th figure, as the post's
+    ``crossref:`` options wrote them (crossref.py)."""
     if number is None and not caption:
         return ""
-    separator = ":" if caption else ""
-    label = f'<span class="figure-number">{PREFIXES[kind]} {number}{separator}</span> ' \
-        if number else ""
+    labels = block.caption_labels if block is not None else ()
+    shown = escape(labels[index]) if index < len(labels) else f"{PREFIXES[kind]} {number}"
+    separator = (escape(block.title_delim) if block is not None else ":") if caption else ""
+    label = f'<span class="figure-number">{shown}{separator}</span> ' if number else ""
     return f"<figcaption>{label}{caption}</figcaption>"
 
 
@@ -77,7 +81,7 @@ def cell_body(block: FigureBlock, outputs: list[CellOutput], kind: str,
     items = [o for o in outputs if _is_item(o, kind)]
     place = {id(o): i for i, o in enumerate(items)}  # the n-th image (or table) of the block
     shown = _Shown(block, kind, place)
-    caption = caption_html(kind, number, block.caption_html) if not separate else ""
+    caption = caption_html(kind, number, block.caption_html, block) if not separate else ""
 
     if not laid and not separate:
         return _plain(shown, outputs, place, kind, float_id, caption)
@@ -92,7 +96,7 @@ def cell_body(block: FigureBlock, outputs: list[CellOutput], kind: str,
                 text = block.subcaptions_html[i] if i < len(block.subcaptions_html) else ""
                 ident = f"{float_id}-{i + 1}" if float_id else None
                 rendered.append(_figure(shown(output), ident, caption_html(
-                    kind, figure_number, text), options, kind, i))
+                    kind, figure_number, text, block, i), options, kind, i))
             else:
                 rendered.append(_figure(shown(output), None, "", options, kind, i))
         else:
@@ -168,11 +172,13 @@ class _Shown:
         return html
 
     def sub_figure(self, output: CellOutput, index: int, parent: str | None) -> str:
-        from builder.markdown.crossref import letter
+        from builder.markdown.crossref_format import letters, styled
 
         texts = self.block.subcaptions_html
         text = texts[index] if index < len(texts) else ""
-        caption = f"<figcaption>({letter(index)}) {text}".rstrip() + "</figcaption>"
+        style = self.block.subref_style
+        shown = escape(styled(style, index + 1)) if style else letters(index)
+        caption = f"<figcaption>({shown}) {text}".rstrip() + "</figcaption>"
         ident = f"{parent}-{index + 1}" if parent else None
         return _figure(self(output), ident, caption, self.options, self.kind, index)
 

@@ -69,16 +69,6 @@ def crossref_plugin(md: MarkdownIt) -> None:
     md.add_render_rule("crossref", _render_reference)
 
 
-def letter(index: int) -> str:
-    """Quarto's sub-figure letters: a…z, then aa, ab…"""
-    text = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        text = chr(97 + rest) + text
-    return text
-
-
 def is_reference_type(label: str) -> bool:
     return label.split("-", 1)[0].lower() in KINDS
 
@@ -238,11 +228,13 @@ def _number_block(block: FigureBlock, add: Any, targets: dict[str, Target],
         return block
     captions = block_options.get(f"{kind}-cap")
     subcaps = block_options.get(f"{kind}-subcap")
+    title = options.title(kind)
+    style = options.options.get("subref-labels", options.options.get("labels", ""))
+    block = replace(block, title_delim=options.title_delim, subref_style=style)
     if isinstance(captions, list) and len(captions) > 1 and subcaps is None:
-        first = add(f"{label}-1", kind)
-        for n in range(2, len(captions) + 1):
-            add(f"{label}-{n}", kind)
-        return replace(block, number=first.order if first else None)
+        figures = [add(f"{label}-{n}", kind) for n in range(1, len(captions) + 1)]
+        return replace(block, number=figures[0].order if figures[0] else None,
+                       caption_labels=tuple(f"{title} {f.number}" for f in figures if f))
     target = add(label, kind)
     if target is None:
         return block
@@ -252,7 +244,9 @@ def _number_block(block: FigureBlock, add: Any, targets: dict[str, Target],
                                Target(target.kind, target.number, options.subref(n)))
     elif subcaps is not None or has_layout(block_options):
         open_parents[label] = target
-    return replace(block, number=target.order if not target.letter else None)
+    if target.letter:
+        return replace(block, number=None)
+    return replace(block, number=target.order, caption_labels=(f"{title} {target.number}",))
 
 
 def _render_block_captions(state: StateCore, blocks: list[FigureBlock]) -> list[Token]:
