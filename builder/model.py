@@ -80,6 +80,8 @@ class FigureBlock:
     caption_labels: tuple[str, ...] = ()
     title_delim: str = ":"
     subref_style: str | list[str] = ""
+    # lst-label and lst-cap: the code shown as a listing, under "Listing 1: caption"
+    listing_caption_html: str = ""
 
     @property
     def code_line(self) -> int:

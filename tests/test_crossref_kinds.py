@@ -308,3 +308,81 @@ def test_a_wrong_value_is_an_error_at_its_line(project: Project) -> None:
         "not 'yes please'" in project.fail()
     project.post("2021-05-03-bad.md", "---\ntitle: Bad\nnumber-depth: deep\n---\n\nText.\n")
     assert "posts/2021-05-03-bad.md:3: 'number-depth' must be a heading level" in project.fail()
+
+
+# --- code listings -------------------------------------------------------------------------
+
+LISTINGS = '''\
+```{#lst-customers .sql lst-cap="Customers *query*"}
+SELECT * FROM Customers
+```
+
+Then we query the customers (@lst-customers), as @lst-div and @lst-plain do not.
+
+```{#lst-plain .python}
+x = 3
+```
+
+```{.python}
+y = 4
+```
+
+::: {#lst-div}
+```python
+z = 5
+```
+
+A listing in a div
+:::
+'''
+
+
+def test_code_listings_are_numbered_with_their_caption_above() -> None:
+    html, warnings = render(LISTINGS)
+    assert html.startswith(
+        '<figure class="figure quarto-float quarto-float-lst" id="lst-customers">\n'
+        '<figcaption><span class="figure-number">Listing 1:</span> Customers <em>query</em>'
+        '</figcaption>\n<pre class="highlight"><code class="language-sql"><span class="k">'
+        'SELECT</span>')
+    assert ('(<a class="quarto-xref" href="#lst-customers">Listing&nbsp;1</a>), as '
+            '<a class="quarto-xref" href="#lst-div">Listing&nbsp;2</a> and '
+            '<strong>?@lst-plain</strong> do not.') in html
+    # without lst-cap a block is no listing (Quarto's rule), but keeps its id and language
+    assert '<pre id="lst-plain" class="highlight"><code class="language-python"><span ' \
+        'class="n">x</span>' in html
+    assert '<pre class="highlight"><code class="language-python"><span class="n">y' in html
+    assert ('<figure id="lst-div" class="figure quarto-float quarto-float-lst">\n<figcaption>'
+            '<span class="figure-number">Listing 2:</span> A listing in a div</figcaption>\n'
+            '<pre class="highlight"><code class="language-python">') in html
+    assert warnings == [
+        "posts/p.qmd:9: warning: @lst-plain refers to nothing in this post: shown as "
+        "?@lst-plain, as Quarto does (label a code block: '```{#lst-plain .python "
+        "lst-cap=\"Caption\"}')"]
+
+
+def test_a_figure_blocks_code_is_a_listing_with_lst_label(project: Project) -> None:
+    project.post("2021-05-04-cell.md", """\
+        ---
+        title: Cell
+        ---
+        ```{python}
+        #| lst-label: lst-square
+        #| lst-cap: Squares, as @lst-square shows
+        #| label: fig-square
+        #| fig-cap: Its plot
+        import matplotlib.pyplot as plt
+        plt.plot([n * n for n in range(5)])
+        ```
+
+        The code in @lst-square draws @fig-square.
+        """)
+    result = project.build()
+    page = project.page("2021/05/04/cell/index.html")
+    assert ('<figure class="figure quarto-float quarto-float-lst" id="lst-square">\n'
+            '<figcaption><span class="figure-number">Listing 1:</span> Squares, as <a '
+            'class="quarto-xref" href="#lst-square">Listing&nbsp;1</a> shows</figcaption>\n'
+            '<pre class="highlight"><code class="language-python">') in page
+    assert ('The code in <a class="quarto-xref" href="#lst-square">Listing&nbsp;1</a> draws '
+            '<a class="quarto-xref" href="#fig-square">Figure&nbsp;1</a>.') in page
+    assert "warning: posts/" not in result.stderr and ".md:" not in result.stderr.replace(
+        "posts/2021-05-04-cell.md:4 fig-square", "")  # nothing said of the post but its run

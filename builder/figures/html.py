@@ -41,6 +41,11 @@ def code_html(block: FigureBlock, number: int | None = None) -> str:
         opened = " open" if fold == "show" else ""
         code = f'<details class="cell-code"{opened}><summary>{summary}</summary>\n{code}\n' \
                "</details>"
+    label = options.get("lst-label")
+    if label:  # the code as a listing, its caption above (markdown/listings.py)
+        code = (f'<figure class="figure quarto-float quarto-float-lst" '
+                f'id="{escape(label, quote=True)}">\n<figcaption>{block.listing_caption_html}'
+                f"</figcaption>\n{code}\n</figure>")
     return code
 
 

@@ -89,6 +89,10 @@ OPTIONS: dict[str, Option] = {
     "code-overflow": Option("scroll or wrap", _one_of("scroll", "wrap"), True),
     "code-line-numbers": Option("true, false or lines such as '1,3-4'", _is(bool, str), True),
     "fig-cap": Option("text or a list of texts", _texts),
+    # the code as a listing (markdown/listings.py): "Listing 1: ..." above it
+    "lst-label": Option("a label starting with lst-", lambda v: isinstance(v, str)
+                        and v.startswith("lst-") and len(v) > 4),
+    "lst-cap": _TEXT,
     "fig-subcap": Option("text, a list of texts, or true", _either(_texts, _one_of(True))),
     "fig-alt": Option("text or a list of texts", _texts),
     "fig-align": _ALIGN,

@@ -136,7 +136,9 @@ def _number_and_check(state: StateCore) -> None:
     counts: dict[str, int] = {}
     floats: list[tuple[str, str, list[int]]] = []  # (label, kind, [children so far])
     blocks: list[FigureBlock] = env.get("blocks", [])
-    sections = Sections(options, state.tokens)
+    # without "{#" or numbering options a post's only targets are its figure blocks
+    labelled = "{#" in state.src or options.number_sections or options.chapters
+    sections = Sections(options, state.tokens if blocks or labelled else [])
 
     def add(label: str, kind: str) -> Target | None:
         if not label or label in targets:
@@ -153,8 +155,6 @@ def _number_and_check(state: StateCore) -> None:
                                     order=counts[kind])
         return targets[label]
 
-    # else only figure blocks can be targets, and nothing else is numbered
-    labelled = "{#" in state.src or options.number_sections or options.chapters
     equations = "{#eq-" in state.src
     theorems = 0  # how deep inside theorems and proofs (whose headings are not numbered)
     tokens = state.tokens
@@ -171,6 +171,9 @@ def _number_and_check(state: StateCore) -> None:
         elif token.type == "fence" and "figure" in token.meta:
             index = token.meta["figure"]
             blocks[index] = _number_block(blocks[index], add, targets, open_parents, options)
+            add(str(blocks[index].options.get("lst-label", "")), "lst")
+        elif token.type == "fence" and token.meta.get("label"):  # a listing (listings.py)
+            add(token.meta["label"], "lst")
         elif token.type == "heading_open" and not theorems and not is_unnumbered(token):
             _number_section(token, tokens[i + 1], sections, targets, counts)
         elif token.type == "theorem_open":
@@ -263,10 +266,18 @@ def _render_block_captions(state: StateCore, blocks: list[FigureBlock]) -> list[
 
     for i, block in enumerate(blocks):
         caption, subcaptions = block_captions(block)
+        listing = block.options.get("lst-label")
+        listed = ""
+        if listing:  # "Listing 1: caption" over its code (listings.py)
+            text = str(block.options.get("lst-cap", ""))
+            line = block.option_lines.get("lst-cap", block.line)
+            listed = caption_number(state.env, listing, "lst") + (render(text, line) if text
+                                                                   else "")
         blocks[i] = replace(
             block,
             caption_html=render(*caption) if caption else "",
             subcaptions_html=tuple(render(text, line) for text, line in subcaptions),
+            listing_caption_html=listed,
         )
     return parsed
 

@@ -1,4 +1,5 @@
-"""Quarto's floats written in Markdown: figure and table divs (``::: {#fig-x}``), images with
+"""Quarto's floats written in Markdown: figure, table and listing divs (``::: {#fig-x}``,
+``{#tbl-x}``, ``{#lst-x}``: a listing's caption stands above it, as a table's), images with
 an identifier (``![Caption](x.png){#fig-x}``), pipe tables with a caption line
 (``: Caption {#tbl-x}``), equations with one (``$$ ... $$ {#eq-x}``), and panels
 (``::: {layout-ncol=2}``) laid out by ``figures/layout.py``.
@@ -161,7 +162,8 @@ def _float_div(state: StateCore, index: int) -> None:
     opening = tokens[index]
     attributes: Attributes = opening.meta["attrs"]
     closing = _matching_close(tokens, index)
-    kind = attributes.id.split("-", 1)[0] if attributes.id.startswith(("fig-", "tbl-")) else ""
+    kind = attributes.id.split("-", 1)[0] \
+        if attributes.id.startswith(("fig-", "tbl-", "lst-")) else ""
     options = _layout_options(state, opening, attributes)
     caption = None
     if kind:
@@ -180,7 +182,7 @@ def _float_div(state: StateCore, index: int) -> None:
     if not kind:
         return
     place = attributes.pairs.pop(f"{kind}-cap-location", attributes.pairs.pop("cap-location", ""))
-    top = place == "top" or (kind == "tbl" and place not in _PLACES)
+    top = place == "top" or (kind in ("tbl", "lst") and place not in _PLACES)
     opening.type, tokens[closing].type = "float_open", "float_close"
     opening.meta.update(kind=kind, label=attributes.id)
     if caption is not None:

@@ -26,6 +26,8 @@ def heading_attrs_plugin(md: MarkdownIt) -> None:
 
 
 def _heading_attrs(state: StateCore) -> None:
+    if "{" not in state.src:
+        return
     tokens = state.tokens
     for i, token in enumerate(tokens):
         if token.type != "heading_open" or "{" not in tokens[i + 1].content:

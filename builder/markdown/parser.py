@@ -43,6 +43,7 @@ from builder.markdown.inline_code import inline_code_plugin
 from builder.markdown.kramdown_attrs import kramdown_attrs_plugin
 from builder.markdown.kramdown_extras import kramdown_extras_plugin
 from builder.markdown.kramdown_math import UNCLOSED, kramdown_math_plugin
+from builder.markdown.listings import listings_plugin, render_fence
 from builder.markdown.references import local_references
 from builder.markdown.theorems import theorems_plugin
 from builder.model import FigureBlock, Heading, ParsedBody
@@ -88,6 +89,7 @@ def make_markdown(dialect: str = "pandoc", dollars: bool = True) -> MarkdownIt:
         md.use(callouts_plugin)
         md.use(theorems_plugin)
         md.use(floats_plugin)
+        md.use(listings_plugin)
     if dialect == "kramdown":  # after the anchors: its table of contents links to their ids
         md.use(kramdown_attrs_plugin)
         md.use(kramdown_extras_plugin)
@@ -259,6 +261,8 @@ def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
     token = tokens[idx]
     if "figure" in token.meta:
         return PLACEHOLDER.format(token.meta["figure"]) + "\n"
+    if "attrs" in token.meta:  # ```{#lst-x .sql lst-cap="..."} (listings.py)
+        return render_fence(self, tokens, idx, options, env)
     lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
     return highlight(token.content, lang, {}) + "\n"
 
