@@ -299,6 +299,10 @@ def test_the_options_reach_figure_blocks_and_unknown_keys_warn(project: Project)
         "ignored" in result.stderr
     assert "number-sections" not in result.stderr  # a document option, no figure option
     assert "lof-title" not in result.stderr
+    project.build("--no-cache")  # parsed afresh or read from the parse cache: the same page
+    assert project.page("2021/05/02/options/index.html") == page
+    project.build()
+    assert project.page("2021/05/02/options/index.html") == page
 
 
 def test_a_wrong_value_is_an_error_at_its_line(project: Project) -> None:
@@ -386,3 +390,18 @@ def test_a_figure_blocks_code_is_a_listing_with_lst_label(project: Project) -> N
             '<a class="quarto-xref" href="#fig-square">Figure&nbsp;1</a>.') in page
     assert "warning: posts/" not in result.stderr and ".md:" not in result.stderr.replace(
         "posts/2021-05-04-cell.md:4 fig-square", "")  # nothing said of the post but its run
+
+
+def test_shift_heading_level_by_moves_headings_and_their_numbers() -> None:
+    text = "# One {#sec-one}\n\n## Two\n\n###### Six {#six}\n\n@sec-one\n"
+    html, _ = render(text, {"shift-heading-level-by": 1, "number-sections": True})
+    assert '<h2 id="sec-one" data-number="1"><span class="header-section-number">1</span> ' \
+        "One" in html
+    assert '<h3 id="two" data-number="1.1">' in html
+    assert '<p id="six" class="heading">Six</p>' in html  # Pandoc's HTML for a level 7
+    html, warnings = render("# Title\n\nText.\n\n## Part\n\n# Lower\n",
+                            {"shift-heading-level-by": -1})
+    assert html.startswith("<p>Text.</p>\n<h1") and "<p>Lower</p>" in html
+    assert warnings == [
+        "posts/p.qmd:5: warning: with shift-heading-level-by -1, Quarto makes this first "
+        "heading the post's title: it is left out, and the title is the front matter's"]

@@ -46,13 +46,15 @@ class CrossrefOptions:
     number_sections: bool = False
     number_depth: int = 6
     number_offset: tuple[int, ...] = ()
+    shift_headings: int = 0  # shift-heading-level-by (heading_attrs.py)
 
     @classmethod
     def read(cls, given: dict[str, Any] | None) -> CrossrefOptions:
         """From the checked front matter (``PostMeta.crossref``)."""
         given = given or {}
         return cls(dict(given.get("crossref") or {}), bool(given.get("number-sections")),
-                   int(given.get("number-depth", 6)), tuple(given.get("number-offset", ())))
+                   int(given.get("number-depth", 6)), tuple(given.get("number-offset", ())),
+                   int(given.get("shift-heading-level-by", 0)))
 
     @property
     def chapters(self) -> bool:

@@ -1,6 +1,7 @@
 """The front matter's say on numbering, as a Quarto document gives it: ``number-sections``,
-``number-depth``, ``number-offset`` and the ``crossref:`` options (``fig-title: Fig.``,
-``labels: roman``…), at the top or under ``format: html:`` (which wins, as in Quarto).
+``number-depth``, ``number-offset``, ``shift-heading-level-by`` and the ``crossref:``
+options (``fig-title: Fig.``, ``labels: roman``…), at the top or under ``format: html:``
+(which wins, as in Quarto).
 
 Read from quarto-cli's schema (``schema/document-crossref.yml``, ``document-numbering.yml``)
 and ``command/render/crossref.ts`` (``number-offset`` may be one number; it implies
@@ -16,7 +17,8 @@ from typing import Any
 from builder.errors import BuildError, BuildWarning, Warn
 
 # Document options read here, not figure options (figures/defaults.py leaves them alone).
-DOCUMENT_KEYS = ("number-sections", "number-depth", "number-offset", "crossref")
+DOCUMENT_KEYS = ("number-sections", "number-depth", "number-offset", "shift-heading-level-by",
+                 "crossref")
 
 _KINDS = ("fig", "tbl", "eq", "lst", "thm", "lem", "cor", "prp", "cnj", "def", "exm", "exr")
 _TEXT = frozenset([*(f"{k}-title" for k in _KINDS), *(f"{k}-prefix" for k in _KINDS),
@@ -52,6 +54,11 @@ def _checked(key: str, value: Any, dotted: str, lines: dict[str, int], path: str
     if key == "number-sections":
         if not isinstance(value, bool):
             raise BuildError(f"'{key}' must be true or false, not {value!r}", path, line)
+        return value
+    if key == "shift-heading-level-by":
+        if isinstance(value, bool) or not isinstance(value, int) or not -6 <= value <= 6:
+            raise BuildError(f"'{key}' must be a whole number from -6 to 6, not {value!r}",
+                             path, line)
         return value
     if key == "number-depth":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
