@@ -40,6 +40,8 @@ See @sec-intro, @sec-method and [-@sec-detail].
 
 ### Third
 
+### Hidden {.unlisted}
+
 ## Results
 
 #### Deep
@@ -86,6 +88,7 @@ def test_an_unnumbered_heading_is_no_target() -> None:
     html, warnings = render("## Preface {- #sec-preface}\n\nSee @sec-preface.\n",
                             {"number-sections": True})
     assert heading(html, "sec-preface") == "Preface"
+    assert '<h2 id="sec-preface" class="unnumbered">' in html  # as Pandoc writes the class
     assert "<strong>?@sec-preface</strong>" in html
     assert warnings == [
         "posts/p.qmd:7: warning: @sec-preface refers to nothing in this post: shown as "
@@ -108,6 +111,8 @@ def test_the_table_of_contents_shows_the_numbers(project: Project) -> None:
     assert ('<li><a href="#sec-intro"><span class="header-section-number">1</span> '
             'Introduction</a></li>') in page
     assert '<a href="#aside">Aside</a>' in page
+    assert '<a href="#hidden"' not in page  # {.unlisted}: not in the contents, as in Pandoc
+    assert '<h3 id="hidden" class="unlisted" data-number="2.3">' in page
 
 
 THEOREMS = """\

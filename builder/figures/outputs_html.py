@@ -172,12 +172,11 @@ class _Shown:
         return html
 
     def sub_figure(self, output: CellOutput, index: int, parent: str | None) -> str:
-        from builder.markdown.crossref_format import letters, styled
+        from builder.markdown.crossref_format import subref_label
 
         texts = self.block.subcaptions_html
         text = texts[index] if index < len(texts) else ""
-        style = self.block.subref_style
-        shown = escape(styled(style, index + 1)) if style else letters(index)
+        shown = escape(subref_label(self.block.subref_style, index))
         caption = f"<figcaption>({shown}) {text}".rstrip() + "</figcaption>"
         ident = f"{parent}-{index + 1}" if parent else None
         return _figure(self(output), ident, caption, self.options, self.kind, index)

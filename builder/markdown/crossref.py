@@ -232,8 +232,7 @@ def _number_block(block: FigureBlock, add: Any, targets: dict[str, Target],
     captions = block_options.get(f"{kind}-cap")
     subcaps = block_options.get(f"{kind}-subcap")
     title = options.title(kind)
-    style = options.options.get("subref-labels", options.options.get("labels", ""))
-    block = replace(block, title_delim=options.title_delim, subref_style=style)
+    block = replace(block, title_delim=options.title_delim, subref_style=options.subref_style)
     if isinstance(captions, list) and len(captions) > 1 and subcaps is None:
         figures = [add(f"{label}-{n}", kind) for n in range(1, len(captions) + 1)]
         return replace(block, number=figures[0].order if figures[0] else None,
@@ -386,4 +385,4 @@ def _render_reference(self: Any, tokens: Sequence[Token], idx: int, options: Any
         if crossref.hyperlink:
             text = f'<a class="quarto-xref" href="#{escapeHtml(ref.label)}">{text}</a>'
         shown.append(text)
-    return f"{escapeHtml(crossref.ref_delim)} ".join(shown)
+    return ", ".join(shown)

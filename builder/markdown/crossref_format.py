@@ -76,10 +76,6 @@ class CrossrefOptions:
         return str(self.options.get("title-delim", ":"))
 
     @property
-    def ref_delim(self) -> str:
-        return str(self.options.get("ref-delim", ","))
-
-    @property
     def hyperlink(self) -> bool:
         return self.options.get("ref-hyperlink", True) is not False
 
@@ -90,10 +86,20 @@ class CrossrefOptions:
         shown = styled(style, order)
         return f"{chapter}.{shown}" if self.chapters and chapter else shown
 
+    @property
+    def subref_style(self) -> str | list[str]:
+        """How sub-figures are labelled, if the post says ("": a, b, c)."""
+        return self.options.get("subref-labels", self.options.get("labels", ""))
+
     def subref(self, index: int) -> str:
         """A sub-figure's label: "a", "b"… (``index`` from 0)."""
-        style = self.options.get("subref-labels", self.options.get("labels", "alpha a"))
-        return styled(style, index + 1)
+        return subref_label(self.subref_style, index)
+
+
+def subref_label(style: str | list[str], index: int) -> str:
+    """The ``index``-th sub-figure's label (from 0) in a style; "" is Quarto's default,
+    "a", "b"… (then "aa", as sub-figures always were here)."""
+    return styled(style, index + 1) if style else letters(index)
 
 
 def styled(style: Any, order: int) -> str:

@@ -5,9 +5,11 @@
 Read from Pandoc's manual (``header_attributes``: the braces end the heading's text, after a
 space; in a setext heading, its text's last line). The identifier becomes the heading's id
 (one given this way is kept as written, as the anchors plugin keeps any id it finds), the
-classes its class (``unnumbered`` is read by ``sections.py`` and dropped from the page, as
-Quarto does), and other pairs attributes as Pandoc's HTML writer gives them. Braces that are
-not attributes stay text, as in Pandoc. kramdown's ``{: #id}`` is ``kramdown_attrs.py``'s.
+classes its class, as Pandoc's HTML writer keeps them (``unnumbered`` is read by
+``sections.py``, ``unlisted`` by ``pages/toc.py``: such a heading is left out of the
+contents, as in Pandoc), and other pairs attributes as Pandoc's HTML writer gives them.
+Braces that are not attributes stay text, as in Pandoc. kramdown's ``{: #id}`` is
+``kramdown_attrs.py``'s.
 
 ``shift-heading-level-by: 1`` makes ``#`` an ``<h2>`` (Pandoc shifts before any filter, so
 Quarto's section numbers follow the shifted levels). As Pandoc has it (its manual and its
@@ -23,9 +25,6 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
 from builder.markdown.pandoc_attrs import Attributes, braced_attributes
-
-# Read by sections.py; Quarto leaves neither class in its HTML.
-NUMBERING_CLASSES = ("unnumbered", "unlisted")
 
 
 def heading_attrs_plugin(md: MarkdownIt) -> None:
@@ -50,9 +49,8 @@ def _heading_attrs(state: StateCore) -> None:
         token.meta["attrs"] = attributes
         if attributes.id:
             token.attrSet("id", attributes.id)
-        classes = [c for c in attributes.classes if c not in NUMBERING_CLASSES]
-        if classes:
-            token.attrSet("class", " ".join(classes))
+        if attributes.classes:
+            token.attrSet("class", " ".join(attributes.classes))
         for key, value in attributes.named_pairs():
             token.attrSet(key, value)
 

@@ -28,4 +28,5 @@ def heading_ids_rule(state: StateCore) -> None:
             continue
         title = "".join(child.content for child in tokens[i + 1].children or ()
                         if child.type in _TEXT)
-        token.attrSet("id", unique_slug(slugify(title) or "section", taken))
+        # first, as Pandoc writes it, before a class its attributes gave (heading_attrs.py)
+        token.attrs = {"id": unique_slug(slugify(title) or "section", taken), **token.attrs}

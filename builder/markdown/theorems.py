@@ -113,9 +113,11 @@ def _place_title(tokens: list[Token], index: int, opening: Token) -> None:
         space = Token("html_inline", "", 0)
         space.content = "&nbsp;"
         children.append(space)
-    inline = Token("inline", "", 0, children=children)
-    tokens[index + 1 : index + 1] = [Token("paragraph_open", "p", 1, block=True), inline,
-                                     Token("paragraph_close", "p", -1, block=True)]
+    level = opening.level + 1  # inside the div (floats.py pairs tokens by their level)
+    inline = Token("inline", "", 0, children=children, level=level + 1)
+    tokens[index + 1 : index + 1] = [
+        Token("paragraph_open", "p", 1, block=True, level=level), inline,
+        Token("paragraph_close", "p", -1, block=True, level=level)]
 
 
 def _render_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -5,7 +5,9 @@ Read from the page rather than from the Markdown so that whatever wrote a headin
 Markdown, an author's raw HTML, a kramdown attribute) and whatever typeset its math, the
 list shows the heading as the page does. A heading's own links are dropped from its entry
 (the entry is a link: links do not nest), and so are its footnote marks and the ids inside
-it (an id names one element of a page).
+it (an id names one element of a page). A heading of class ``unlisted`` is not listed, as
+in Pandoc; a numbered heading's number is (``<span class="header-section-number">``), as in
+Quarto's contents.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from html import escape
 from markupsafe import Markup
 
 # Headings cannot nest, so a heading ends at the first closing tag of its level.
-_HEADING = re.compile(r'<h([1-6])\b[^>]*?\sid="([^"]+)"[^>]*>(.*?)</h\1\s*>', re.S)
+_HEADING = re.compile(r'<h([1-6])\b([^>]*?)\sid="([^"]+)"([^>]*)>(.*?)</h\1\s*>', re.S)
+# Pandoc's class for a heading left out of the contents (``## Aside {.unlisted}``)
+_UNLISTED = re.compile(r'\sclass="(?:[^"]*\s)?unlisted[\s"]')
 _ANCHOR = re.compile(r'<a\b[^>]*class="header-anchor"[^>]*>.*?</a>', re.S)
 _FOOTNOTE = re.compile(r'<sup\b[^>]*class="footnote-ref"[^>]*>.*?</sup>', re.S)
 _LINK_TAG = re.compile(r"</?a\b[^>]*>")
@@ -27,8 +31,8 @@ KRAMDOWN_TOC = 'id="markdown-toc"'  # a Jekyll post's own {:toc}: it has its lis
 def headings(html: str, depth: int) -> list[tuple[int, str, str]]:
     """(level, id, inner HTML) of each heading down to ``depth`` that has an id."""
     found = []
-    for level, ident, inner in _HEADING.findall(html):
-        if int(level) > depth:
+    for level, before, ident, after, inner in _HEADING.findall(html):
+        if int(level) > depth or _UNLISTED.search(f"{before} {after}"):
             continue
         inner = _ANCHOR.sub("", inner)
         inner = _FOOTNOTE.sub("", inner)
