@@ -292,9 +292,11 @@ def highlight(code: str, lang: str, _attrs: Any) -> str:
     return f'<pre class="highlight"><code{css}>{highlight_spans(code, lang)}</code></pre>'
 
 
+@functools.lru_cache(maxsize=1024)
 def highlight_spans(code: str, lang: str) -> str:
     """The code as Pygments' spans (classes Rouge writes too), or escaped if the language
-    is unknown."""
+    is unknown. Remembered by (code, language) for the process: posts repeat snippets (a
+    series' set-up, the same import block), and Pygments' lexing is a sixth of parsing."""
     from pygments import highlight as pygmentize
 
     lexer = _lexer(lang) if lang else None
