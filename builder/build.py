@@ -30,7 +30,13 @@ from builder.figures.inline import fill_inline
 from builder.figures.runner import WorkerPool
 from builder.figures.stage import Progress, run_figures
 from builder.fsutil import Stamp, digest, exclusive_lock
-from builder.markdown.stage import ParseCache, ParseWorkers, parse_posts, read_sources
+from builder.markdown.stage import (
+    ParseCache,
+    ParseWorkers,
+    Published,
+    parse_posts,
+    read_sources,
+)
 from builder.math.cache import MathCache
 from builder.math.stage import MathSource, typeset_feed_math, typeset_math
 from builder.model import FigureResult, ParsedBody, PostMeta
@@ -235,11 +241,14 @@ def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta]
             session.parse_cache = cache
     paths = find_posts(config)
     known = _known_sources(config, options)
+    future = config.jekyll is not None and config.jekyll.future  # Jekyll's 'future: true'
+    published = Published(options.drafts, _now(), future)
     with ParseWorkers(options.jobs, len(paths) if cache.empty() else 0,
                       config.markdown) as workers:
         sources, errors = read_sources(paths, config.root, known,
                                        options.inputs.stamps if options.inputs else None)
-        parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, workers)
+        parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, workers,
+                                                  published)
     if known is not None:
         known.save()
     cache.keep({key for key, _, _ in parsed})
@@ -247,9 +256,7 @@ def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta]
         raise_all(errors + parse_errors)
     else:
         mistakes += errors + parse_errors
-    now = _now()
-    future = config.jekyll is not None and config.jekyll.future  # Jekyll's 'future: true'
-    chosen = [p for p in parsed if options.drafts or _published(p[1], now, future)]
+    chosen = [p for p in parsed if p[2] is not None and published(p[1])]
     if skipped is not None:
         built = {id(p) for p in chosen}
         skipped += sorted((p[1] for p in parsed if id(p) not in built), key=lambda m: m.source)
@@ -322,10 +329,6 @@ def _now() -> datetime:
         except ValueError:
             raise BuildError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number") from None
     return datetime.now(UTC)
-
-
-def _published(meta: PostMeta, now: datetime, future: bool = False) -> bool:
-    return not meta.draft and (future or meta.date <= now)
 
 
 def _updated(posts: list[SitePost]) -> datetime:

@@ -65,6 +65,8 @@ class ParseCache:
         when the body is read, and the page is then made from a fresh parse."""
         sizes: dict[str, int] = {}
         for key, entry in list(self.index.items()):
+            if entry[_BODY] is None:
+                continue  # a post not published: no body was parsed
             try:
                 pack, offset, size, _ = entry[_HTML]
                 if pack not in sizes:
@@ -82,7 +84,8 @@ class ParseCache:
     def dirty(self) -> bool:
         return bool(self._fresh) or self.index.keys() != self._saved.keys()
 
-    def get(self, key: str) -> tuple[PostMeta, ParsedBody] | None:
+    def get(self, key: str) -> tuple[PostMeta, ParsedBody | None] | None:
+        """The post's metadata and body (None for a post whose body was not parsed)."""
         made = self._made.get(key)
         if made is not None:
             return made
@@ -90,7 +93,8 @@ class ParseCache:
         if entry is None:
             return None
         try:
-            made = _meta_from(entry[_META]), _body_from(entry[_BODY])
+            body = entry[_BODY]
+            made = _meta_from(entry[_META]), None if body is None else _body_from(body)
         except (IndexError, KeyError, TypeError, ValueError):
             return None
         self._made[key] = made  # a preview server keeps this cache: rebuild objects once
@@ -109,11 +113,15 @@ class ParseCache:
             return None
         return data.decode("utf-8") if digest(data) == hashed else None
 
-    def put(self, key: str, meta: PostMeta, body: ParsedBody, place: list | None) -> None:
-        """Record a parsed post; ``place`` says where a worker packed its HTML, if it did."""
-        self.index[key] = [_meta_to(meta), _body_to(body), place]
+    def put(self, key: str, meta: PostMeta, body: ParsedBody | None,
+            place: list | None) -> None:
+        """Record a parsed post (``body`` None: only its front matter was read); ``place``
+        says where a worker packed its HTML, if it did."""
+        self.index[key] = [_meta_to(meta), body and _body_to(body), place]
         self._saved.pop(key, None)  # (a damaged entry put again) so that it is saved
-        if place is None and self.enabled:
+        if body is None:
+            self._made.pop(key, None)
+        elif place is None and self.enabled:
             self._fresh[key] = body.html
 
     def keep(self, keys: set[str]) -> None:

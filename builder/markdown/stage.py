@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from builder.citations.references import Citing
@@ -76,11 +77,28 @@ def parse_key(source: SourceFile, config: Config, settings: str, site: str = "")
     return digest("\0".join(parts).encode())
 
 
+@dataclass(frozen=True)
+class Published:
+    """Which posts a build publishes: not drafts, not dated after ``now`` (unless asked
+    for). The body of any other post is not parsed, as Hugo and Jekyll do not render
+    theirs: on a big site dated ahead most posts may wait, and parsing is most of a cold
+    build. Such a post is parsed once it is published (its date comes, ``--drafts``)."""
+
+    drafts: bool
+    now: datetime
+    future: bool = False  # Jekyll's 'future: true'
+
+    def __call__(self, meta: PostMeta) -> bool:
+        return self.drafts or (not meta.draft and (self.future or meta.date <= self.now))
+
+
 def parse_one(
-    source: SourceFile, config: Config, layouts: frozenset[str], index: SiteIndex | None = None
-) -> tuple[PostMeta, ParsedBody] | BuildError:
+    source: SourceFile, config: Config, layouts: frozenset[str], index: SiteIndex | None = None,
+    published: Published | None = None,
+) -> tuple[PostMeta, ParsedBody | None] | BuildError:
     """Parse one post; a mistake in it is returned, not raised, so all can be reported.
-    ``index``: the rest of a Jekyll site, for its Liquid."""
+    ``index``: the rest of a Jekyll site, for its Liquid. Given ``published``, a post it
+    leaves out comes without a body (None): only its front matter is read."""
     from builder.markdown.parser import parse_body
 
     warnings: list[BuildWarning] = []
@@ -91,6 +109,8 @@ def parse_one(
             meta, body = parse_jekyll(source, config, layouts, warnings.append, index)
         else:
             meta, text = parse_meta(source, config, layouts, warnings.append)
+            if published is not None and not published(meta):
+                return meta, None
             body = parse_body(text, source.path, meta.body_line, warnings.append,
                               *config.markdown, defaults=meta.figure_defaults,
                               citing=citing(meta, config), crossref=meta.crossref)
@@ -99,7 +119,7 @@ def parse_one(
     return meta, replace(body, warnings=tuple(sorted(set(warnings))))
 
 
-ParseResult = tuple[PostMeta, ParsedBody] | BuildError
+ParseResult = tuple[PostMeta, ParsedBody | None] | BuildError
 
 
 def citing(meta: PostMeta, config: Config) -> Citing | None:
@@ -112,19 +132,20 @@ def citing(meta: PostMeta, config: Config) -> Citing | None:
 
 def _parse_batch(
     batch: Sequence[SourceFile], keys: Sequence[str], config: Config, layouts: frozenset[str],
-    folder: Path | None, index: SiteIndex | None = None,
+    folder: Path | None, index: SiteIndex | None = None, published: Published | None = None,
 ) -> tuple[list[ParseResult], dict[str, list]]:
     """Parse in a worker, which also packs the bodies into the cache (where ``folder`` is
     given): the packing then runs in parallel too, and the build only records the places.
     Packed bodies are not sent back: whoever renders a page reads its body from the pack,
     which costs less than pickling megabytes of HTML through a pipe and back."""
-    results = [parse_one(source, config, layouts, index) for source in batch]
+    results = [parse_one(source, config, layouts, index, published) for source in batch]
     bodies = [(key, result[1].html) for key, result in zip(keys, results, strict=True)
-              if not isinstance(result, BuildError)]
+              if not isinstance(result, BuildError) and result[1] is not None]
     if not folder or not bodies:
         return results, {}
     places = write_pack(folder, bodies)
-    return [result if isinstance(result, BuildError) else (result[0], replace(result[1], html=""))
+    return [(result[0], replace(result[1], html=""))
+            if not isinstance(result, BuildError) and result[1] is not None else result
             for result in results], places
 
 
@@ -188,18 +209,21 @@ def parse_posts(
     layouts: frozenset[str],
     cache: ParseCache,
     workers: ParseWorkers,
-) -> tuple[list[tuple[str, PostMeta, ParsedBody]], list[BuildError], int]:
-    """Return (key, meta, body) per post, the errors, and how many posts were parsed afresh."""
+    published: Published | None = None,
+) -> tuple[list[tuple[str, PostMeta, ParsedBody | None]], list[BuildError], int]:
+    """Return (key, meta, body) per post, the errors, and how many posts were parsed afresh.
+    The posts ``published`` leaves out come without a body, from the cache or read now."""
     sources = list(sources)  # those known by their stamps are read below if parsed
     site = LiquidSite(sources, config, layouts) if config.jekyll is not None else None
     settings = settings_key(config, layouts)
     keys = [parse_key(source, config, settings, site.key(i) if site else "")
             for i, source in enumerate(sources)]
-    results: dict[int, tuple[PostMeta, ParsedBody] | BuildError] = {}
+    results: dict[int, ParseResult] = {}
     todo = []
     for i, key in enumerate(keys):
         cached = cache.get(key)
-        if cached is not None:
+        if cached is not None and (cached[1] is not None or not published
+                                   or not published(cached[0])):
             results[i] = cached
             continue
         if sources[i].raw is None:  # known by its stamp: read it now, to be parsed
@@ -220,9 +244,9 @@ def parse_posts(
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
         parsed, places = _parse_in_pool(fresh, [keys[i] for i in todo], config, layouts,
-                                        workers, folder, index)
+                                        workers, folder, index, published)
     else:
-        parsed = [parse_one(source, config, layouts, index) for source in fresh]
+        parsed = [parse_one(source, config, layouts, index, published) for source in fresh]
     for i, result in zip(todo, parsed, strict=True):
         results[i] = result
         if not isinstance(result, BuildError):
@@ -240,11 +264,13 @@ def parse_posts(
 def _parse_in_pool(
     sources: list[SourceFile], keys: list[str], config: Config, layouts: frozenset[str],
     workers: ParseWorkers, folder: Path | None, index: SiteIndex | None,
+    published: Published | None,
 ) -> tuple[list[ParseResult], dict[str, list]]:
     size = max(1, min(16, len(sources) // (workers.jobs * 4)))  # small batches: a short tail
     pool = workers.get()
     futures = [pool.submit(_parse_batch, sources[i : i + size], keys[i : i + size], config,
-                           layouts, folder, index) for i in range(0, len(sources), size)]
+                           layouts, folder, index, published)
+               for i in range(0, len(sources), size)]
     results: list[ParseResult] = []
     places: dict[str, list] = {}
     for future in futures:
