@@ -10,6 +10,8 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Project
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -117,6 +119,25 @@ def test_a_post_is_parsed_only_once_it_is_published(project: Project) -> None:
     assert failed.returncode == 1
     assert "posts/2020-01-02-draft.md:7: code fence opened here with ``` is never closed" \
         in failed.stderr
+
+
+def test_a_preview_parses_a_post_that_comes_due_once(project: Project,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview keeps the parse cache in memory: a post whose date comes during a
+    session is parsed at the next build, and not again at the ones after."""
+    from builder.build import BuildOptions, BuildSession, build_site
+    from builder.config import load_config
+
+    project.post("2020-01-01-public.md", "---\ntitle: Public\n---\nx\n")
+    project.post("2030-01-01-ahead.md", "---\ntitle: Ahead\n---\nComing *soon*.\n")
+    session = BuildSession()
+    config = load_config(project.root)
+    parsed = []
+    for epoch in (1735689600, 1924992000, 1924992000):  # 2025, then 2031 twice
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))
+        parsed.append(build_site(config, BuildOptions(jobs=1, session=session)).parsed)
+    assert parsed == [2, 1, 0]
+    assert "<p>Coming <em>soon</em>.</p>" in project.page("2030/01/01/ahead/index.html")
 
 
 def test_date_from_front_matter_wins_over_file_name(project: Project) -> None:

@@ -65,14 +65,14 @@ class ParseCache:
         when the body is read, and the page is then made from a fresh parse."""
         sizes: dict[str, int] = {}
         for key, entry in list(self.index.items()):
-            if entry[_BODY] is None:
-                continue  # a post not published: no body was parsed
             try:
+                if entry[_BODY] is None:
+                    continue  # a post not published: no body was parsed
                 pack, offset, size, _ = entry[_HTML]
                 if pack not in sizes:
                     sizes[pack] = (self.folder / f"{pack}.pack").stat().st_size
                 intact = offset + size <= sizes[pack]
-            except (OSError, KeyError, TypeError, ValueError):
+            except (OSError, IndexError, KeyError, TypeError, ValueError):
                 intact = False
             if not intact:
                 del self.index[key]
@@ -117,11 +117,10 @@ class ParseCache:
             place: list | None) -> None:
         """Record a parsed post (``body`` None: only its front matter was read); ``place``
         says where a worker packed its HTML, if it did."""
-        self.index[key] = [_meta_to(meta), body and _body_to(body), place]
+        self.index[key] = [_meta_to(meta), None if body is None else _body_to(body), place]
         self._saved.pop(key, None)  # (a damaged entry put again) so that it is saved
-        if body is None:
-            self._made.pop(key, None)
-        elif place is None and self.enabled:
+        self._made.pop(key, None)  # (a post published since: its body is parsed now)
+        if body is not None and place is None and self.enabled:
             self._fresh[key] = body.html
 
     def keep(self, keys: set[str]) -> None:
