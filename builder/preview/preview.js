@@ -141,10 +141,18 @@
     }
   }
 
+  let handling = Promise.resolve();
+
   function connect() {
     if (source) return;
     source = new EventSource("/__build-site/events");
-    source.onmessage = (event) => handle(JSON.parse(event.data));
+    // One message at a time, in order: two refreshes in flight could land out of order
+    // (the later build's page first, the earlier one's over it), leaving a burst of saves
+    // showing the last but one.
+    source.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      handling = handling.then(() => handle(message)).catch((error) => console.error(error));
+    };
   }
   function disconnect() { if (source) { source.close(); source = null; } }
 
