@@ -124,11 +124,11 @@ def _post_page(
     renderer: Renderer, post: SitePost, newer: PostMeta | None, older: PostMeta | None
 ) -> Callable[[], bytes]:
     config = renderer.config
-    card = preview_card(config, post.meta)
-    image = authors_image(config, post.meta)
-    image_url = image["url"] if image else config.absolute_url(card) if card else None
 
-    def produce() -> bytes:
+    def produce() -> bytes:  # made only for a page whose key changed: nothing before it
+        card = preview_card(config, post.meta)
+        image = authors_image(config, post.meta)
+        image_url = image["url"] if image else config.absolute_url(card) if card else None
         excerpt = Markup(post.body.excerpt).striptags()
         content = post.typeset(post.html())
         return renderer.render(
