@@ -76,20 +76,28 @@ def find_run(elements: Sequence[tuple[str, str]], part: Sequence[tuple[str, str]
     return None
 
 
-_TAG = re.compile(r"<(mjx-[A-Za-z-]+)")
-_CLASS = re.compile(r'<mjx-[^>]* class="([^"]*)"')
-_GLYPH = re.compile(r'<mjx-c class="(mjx-c[0-9A-F]+)(?: (TEX-[A-Z0-9]+))?"')
+_ELEMENT_START = re.compile(r"<(mjx-[A-Za-z-]+)([^>]*)")  # a start tag: name, attributes
+_CLASS = re.compile(r'.* class="([^"]*)"', re.S)  # its class names
+_GLYPH = re.compile(r' class="(mjx-c[0-9A-F]+)(?: (TEX-[A-Z0-9]+))?"')  # an mjx-c's
 
 
 def css_tokens(typeset: Sequence[str]) -> set[str]:
     """The element names and class names typeset math uses: what decides which of MathJax's
     CSS rules a site needs (see ``css.site_stylesheet``). A glyph also counts with its font
     class, ``mjx-c28.TEX-S4`` (or ``mjx-c28.`` without one): the rule drawing a character in
-    one font is of no use to a site that draws it only in another."""
+    one font is of no use to a site that draws it only in another. One pass over the start
+    tags; each distinct one (a page repeats most) is looked into once: this runs for every
+    page with math, to choose the fonts it preloads."""
     tokens: set[str] = set()
     for html in typeset:
-        tokens.update(name.lower() for name in _TAG.findall(html))
-        for classes in _CLASS.findall(html):
-            tokens.update(classes.split())
-        tokens.update(f"{char}.{font}" for char, font in _GLYPH.findall(html))
+        for name, attributes in set(_ELEMENT_START.findall(html)):
+            tokens.add(name.lower())
+            if ' class="' not in attributes:
+                continue
+            classes = _CLASS.match(attributes)
+            if classes:
+                tokens.update(classes[1].split())
+            glyph = _GLYPH.match(attributes) if name == "mjx-c" else None
+            if glyph:
+                tokens.add(f"{glyph[1]}.{glyph[2] or ''}")
     return tokens
