@@ -96,6 +96,9 @@ class Config:
     # project options), and what was said about them (options that cannot be defaults).
     figure_defaults: dict[str, Any] = field(default_factory=dict, hash=False)
     figure_default_warnings: tuple[BuildWarning, ...] = ()
+    # [format.html]'s number-sections, number-depth, number-offset, shift-heading-level-by
+    # and [format.html.crossref]: every post's, as a Quarto project's (its own win)
+    numbering: dict[str, Any] = field(default_factory=dict, hash=False)
     math: MathSettings = field(default_factory=MathSettings)
     # Not a site.toml key: what _config.yml says when the project is a Jekyll site.
     jekyll: JekyllSettings | None = None
@@ -158,7 +161,7 @@ class Config:
 
 
 _NOT_KEYS = frozenset({"root", "links_at_root", "jekyll", "output_origin", "figure_defaults",
-                       "figure_default_warnings"})
+                       "figure_default_warnings", "numbering"})
 _TYPES: dict[str, Any] = {f.name: f.type for f in fields(Config) if f.name not in _NOT_KEYS}
 
 
@@ -295,10 +298,13 @@ def load_config(root: Path, **overrides: Any) -> Config:
         values, values["jekyll"] = read_jekyll_config(root, jekyll_file)
     if "execute" in data or "format" in data:
         from builder.figures.defaults import site_defaults
+        from builder.sources.crossref_option import site_numbering
 
         said: list[BuildWarning] = []
         values["figure_defaults"] = site_defaults(data, lambda key: _table_line(text, key)
                                                   or _line_of(text, key), said.append)
+        values["numbering"] = site_numbering(data, lambda key: _table_line(text, key)
+                                             or _line_of(text, key), said.append)
         values["figure_default_warnings"] = tuple(said)
     for key, value in data.items():
         if key == "figures":

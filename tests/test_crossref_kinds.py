@@ -410,3 +410,25 @@ def test_shift_heading_level_by_moves_headings_and_their_numbers() -> None:
     assert warnings == [
         "posts/p.qmd:5: warning: with shift-heading-level-by -1, Quarto makes this first "
         "heading the post's title: it is left out, and the title is the front matter's"]
+
+
+def test_site_toml_numbers_every_post_and_a_post_says_otherwise(project: Project) -> None:
+    project.write("site.toml", '[format.html]\nnumber-sections = true\ncode-fold = true\n\n'
+                  '[format.html.crossref]\nfig-title = "Fig."\nsec-title = "x"\n')
+    project.post("2021-05-05-site.md", "---\ntitle: Site\n---\n\n## One\n\n"
+                 "![A](a.png){#fig-a}\n")
+    project.post("2021-05-06-own.md", "---\ntitle: Own\nnumber-sections: false\ncrossref:\n"
+                 "  title-delim: \" —\"\n---\n\n## One\n\n![A](a.png){#fig-a}\n")
+    result = project.build()
+    page = project.page("2021/05/05/site/index.html")
+    assert '<span class="header-section-number">1</span> One' in page
+    assert '<span class="figure-number">Fig. 1:</span> A' in page
+    page = project.page("2021/05/06/own/index.html")
+    assert "header-section-number" not in page
+    assert '<span class="figure-number">Fig. 1 —</span> A' in page  # the site's title, its delim
+    assert "site.toml:7: warning: unknown crossref option 'sec-title' is ignored" \
+        in result.stderr
+    assert "number-sections" not in result.stderr  # not a figure option: no word of it
+    project.write("site.toml", "[format.html]\nnumber-sections = false\n")  # parsed again
+    project.build()
+    assert "header-section-number" not in project.page("2021/05/05/site/index.html")

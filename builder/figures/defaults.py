@@ -28,7 +28,12 @@ def site_defaults(data: dict[str, Any], line_of: Any, warn: Warn = ignore_warnin
         if not isinstance(fmt, dict):
             raise BuildError("[format] must be a table, such as [format.html]", CONFIG_FILE,
                              line_of("format"))
-        tables.append(("format.html", fmt.get("html")))
+        from builder.sources.crossref_option import DOCUMENT_KEYS  # read there, not here
+
+        html = fmt.get("html")
+        tables.append(("format.html", {key: value for key, value in html.items()
+                                       if key not in DOCUMENT_KEYS}
+                       if isinstance(html, dict) else html))
         for other in sorted(set(fmt) - {"html"}):
             warn(BuildWarning(CONFIG_FILE, line_of(f"format.{other}"), f"[format.{other}] is "
                               "ignored: a site is HTML, and only [format.html] applies"))

@@ -59,7 +59,7 @@ def settings_key(config: Config, layouts: frozenset[str]) -> str:
     """What every post's parse depends on besides its own bytes: made once per build."""
     parts = (parser_fingerprint(), config.permalink, config.posts_dir, config.timezone,
              repr(config.markdown), ",".join(sorted(layouts)),
-             repr(sorted(config.figure_defaults.items())))
+             repr(sorted(config.figure_defaults.items())), repr(sorted(config.numbering.items())))
     return digest("\0".join(parts).encode())
 
 

@@ -32,9 +32,11 @@ _IDLE = frozenset(["lof-title", "lot-title", "lol-title", "appendix-title", "app
 
 
 def read_crossref(data: dict[str, Any], lines: dict[str, int], path: str,
-                  warn: Warn) -> dict[str, Any]:
-    """The post's numbering options, checked: only those it gives (JSON-ready values)."""
-    found: dict[str, Any] = {}
+                  warn: Warn, site: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The post's numbering options, checked: only those it gives (JSON-ready values), over
+    the site's (``site``: ``site_numbering``'s), as Quarto merges a document's metadata over
+    its project's."""
+    found: dict[str, Any] = dict(site or {})
     fmt = data.get("format")
     html = fmt.get("html") if isinstance(fmt, dict) else None
     for table, where in ((data, ""), (html if isinstance(html, dict) else {}, "format.html.")):
@@ -44,9 +46,28 @@ def read_crossref(data: dict[str, Any], lines: dict[str, int], path: str,
                 found[key] = _checked(key, table[key], where + key, lines, path, line, warn)
     if "number-offset" in found and "number-sections" not in found:
         found["number-sections"] = True
+    if site and "crossref" in site and "crossref" in found:
+        found["crossref"] = {**site["crossref"], **found["crossref"]}
     if "crossref" in found and not found["crossref"]:
         del found["crossref"]
     return found
+
+
+def site_numbering(data: dict[str, Any], line_of: Any, warn: Warn) -> dict[str, Any]:
+    """``site.toml``'s ``[format.html]`` numbering keys and ``[format.html.crossref]``, for
+    every post (``line_of(key)``: a key's line in the file)."""
+    from builder.config import CONFIG_FILE
+
+    fmt = data.get("format")
+    html = fmt.get("html") if isinstance(fmt, dict) else None
+    if not isinstance(html, dict):
+        return {}
+    lines = {f"format.html.{key}": line_of(f"format.html.{key}") or line_of(key) or 1
+             for key in html}
+    crossref = html.get("crossref")
+    if isinstance(crossref, dict):
+        lines.update({f"format.html.crossref.{key}": line_of(key) or 1 for key in crossref})
+    return read_crossref({"format": {"html": html}}, lines, CONFIG_FILE, warn)
 
 
 def _checked(key: str, value: Any, dotted: str, lines: dict[str, int], path: str,

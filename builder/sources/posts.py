@@ -185,7 +185,7 @@ def parse_meta(
         nocite_line=lines.get("nocite", 1) if cites and cites.nocite else 0,
         image=image,
         image_alt=image_alt,
-        crossref=read_crossref(data, lines, source.path, warn),
+        crossref=read_crossref(data, lines, source.path, warn, config.numbering),
     )
     return meta, body
 
