@@ -130,15 +130,12 @@ def _render_title(self: Any, tokens: Sequence[Token], idx: int, options: Any,
     from builder.markdown.crossref import options_of
 
     meta = tokens[idx].meta["theorem"].meta
-    crossref = options_of(env)
     kind, target, name = meta["kind"], meta.get("target"), meta["title"]
     shown = self.renderInline(name.children or [], options, env) if name is not None else ""
-    if meta["proof"]:
-        title = PROOFS[kind] if kind != "prf" else "Proof"
-        number = f" {target.number}" if target is not None else ""
-        named = f" ({shown})" if shown else ""
-        return f'<span class="proof-title"><em>{escapeHtml(title)}{number}</em>{named}. </span>'
     number = f" {target.number}" if target is not None else ""
     named = f" ({shown})" if shown else ""
-    title = escapeHtml(crossref.title(kind))
+    if meta["proof"]:  # "Proof", "Remark 1": Quarto's environment titles, in italics
+        return (f'<span class="proof-title"><em>{escapeHtml(PROOFS[kind])}{number}</em>'
+                f"{named}. </span>")
+    title = escapeHtml(options_of(env).title(kind))
     return f'<span class="theorem-title"><strong>{title}{number}{named}</strong></span> '
