@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.corpus import write_corpus
+from benchmarks.corpus import published_middle, write_corpus
 from benchmarks.measure import Run, discard, empty_trash, measure, precompile, row
 
 WORK = Path(__file__).parent / ".work"
@@ -92,7 +92,7 @@ def setup_build_site(count: int, settings: str = "") -> Tool:
     write_corpus(root / "posts", count)
     # the same public address as Hugo's, so both write a feed and a sitemap
     (root / "site.toml").write_text('base_url = "http://example.org/"\n' + settings)
-    post = sorted((root / "posts").glob("*.md"))[count // 2]
+    post = published_middle(root / "posts")
     return Tool("build-site", root, [_tool("build-site"), "build", "-q"],
                 ("site", ".site.back", ".cache"), post)
 
@@ -109,7 +109,7 @@ def setup_hugo(count: int) -> Tool:
         "[services.rss]\n  limit = 20\n"
     )
     shutil.copytree(HUGO_LAYOUTS, root / "layouts")
-    post = sorted((root / "content" / "posts").glob("*.md"))[count // 2]
+    post = published_middle(root / "content" / "posts")
     return Tool("hugo", root, [_hugo_binary(), "--quiet", "--destination", "public"],
                 ("public", "resources"), post)
 
