@@ -76,10 +76,10 @@ def write_corpus(folder: Path, count: int, flavour: str = "build-site") -> None:
             (folder / f"{day}-{slug}.md").write_text(head + body, encoding="utf-8")
 
 
-def published_middle(folder: Path) -> Path:
+def published_middle(folder: Path, pattern: str = "*.md") -> Path:
     """The middle one of the corpus's posts dated up to today: the one an edit benchmark
     changes. At 10,000 posts most are dated ahead, and a build publishes none of those, so
     an edit of one would time next to nothing."""
     today = date.today().isoformat()
-    published = [p for p in sorted(folder.glob("*.md")) if p.name[:10] <= today]
+    published = [p for p in sorted(folder.glob(pattern)) if p.name[:10] <= today]
     return published[len(published) // 2]

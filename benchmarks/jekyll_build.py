@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from benchmarks.corpus import write_corpus
+from benchmarks.corpus import published_middle, write_corpus
 from benchmarks.measure import discard, empty_trash, precompile, row
 from benchmarks.site_build import (
     WORK,
@@ -47,7 +47,7 @@ def setup_jekyll(count: int) -> Tool:
     (root / "_config.yml").write_text(CONFIG, encoding="utf-8")
     (root / "about.md").write_text("---\nlayout: page\ntitle: About\npermalink: /about/\n---\n\n"
                                    "Who writes here.\n", encoding="utf-8")
-    post = sorted((root / "_posts").glob("*.markdown"))[count // 2]
+    post = published_middle(root / "_posts", "*.markdown")
     return Tool("build-site (Jekyll site)", root, [_tool("build-site"), "build", "-q"],
                 ("site", ".site.back", ".cache"), post)
 

@@ -16,7 +16,7 @@ import argparse
 import os
 import shutil
 
-from benchmarks.corpus import write_corpus
+from benchmarks.corpus import published_middle, write_corpus
 from benchmarks.measure import discard, empty_trash, precompile, row
 from benchmarks.site_build import WORK, Tool, _tool, fastest, interleaved, paired
 
@@ -43,7 +43,7 @@ def setup(name: str, count: int, config: str, outputs: tuple[str, ...]) -> MathT
     discard(root)
     write_corpus(root / "posts", count)
     (root / "site.toml").write_text(config, encoding="utf-8")
-    post = sorted((root / "posts").glob("*.md"))[count // 2]
+    post = published_middle(root / "posts")
     return MathTool(name, root, [_tool("build-site"), "build", "-q"], outputs, post)
 
 
