@@ -432,3 +432,15 @@ def test_site_toml_numbers_every_post_and_a_post_says_otherwise(project: Project
     project.write("site.toml", "[format.html]\nnumber-sections = false\n")  # parsed again
     project.build()
     assert "header-section-number" not in project.page("2021/05/05/site/index.html")
+
+
+def test_each_kinds_prefix_and_title_can_be_changed() -> None:
+    text = ("## Intro {#sec-intro}\n\n$$ x $$ {#eq-x}\n\n| a |\n|---|\n| 1 |\n\n: T {#tbl-t}\n\n"
+            "::: {#thm-t}\nT.\n:::\n\n@sec-intro, @eq-x, @tbl-t, @Thm-t, [-@eq-x]\n")
+    html, _ = render(text, {"crossref": {"sec-prefix": "§", "eq-prefix": "Eq.",
+                                         "tbl-prefix": "tab.", "tbl-title": "Tab.",
+                                         "thm-prefix": "theorem"}})
+    assert ('>§&nbsp;1</a>, <a class="quarto-xref" href="#eq-x">Eq.&nbsp;1</a>, '
+            '<a class="quarto-xref" href="#tbl-t">tab.&nbsp;1</a>, <a class="quarto-xref" '
+            'href="#thm-t">Theorem&nbsp;1</a>, <a class="quarto-xref" href="#eq-x">1</a>') in html
+    assert '<span class="figure-number">Tab. 1:</span> T' in html
