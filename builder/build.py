@@ -217,7 +217,8 @@ def _record(config: Config, inputs: str, report: BuildReport, generation: int) -
     replay = Replay(report.posts, report.figures_ran + report.figures_cached,
                     write.unchanged + len(write.written), tuple(report.warnings),
                     not_built_summary(report.skipped))
-    save_record(config, inputs, replay, min(due) if due else None, generation)
+    external = sorted(path for path in report.figure_deps if os.path.isabs(path))
+    save_record(config, inputs, replay, min(due) if due else None, generation, external)
 
 
 Parsed = tuple[str, PostMeta, ParsedBody]

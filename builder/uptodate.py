@@ -81,6 +81,10 @@ def stamp_inputs(config: Config, drafts: bool) -> Inputs:
         found = _stamps(folder, skip, staging)
         parts.append(found)
         stamps.update(found)
+    # files outside the project that the last build's figure blocks read (depends: ../x)
+    for path in _record(config).get("external", []):
+        stamps[path] = _stamp(path)
+        parts.append((path, stamps[path]))
     if None in stamps.values():  # the build reads those files; the others it knows
         return Inputs(None, stamps)
     return Inputs(digest(json.dumps(parts, default=str).encode()), stamps)
@@ -92,8 +96,8 @@ def unchanged(config: Config, inputs: Inputs) -> Replay | None:
     if inputs.key is None:
         return None
     try:
-        record = json.loads(_record_path(config).read_bytes())
-        if record.get("version") != _VERSION or record.get("inputs") != inputs.key:
+        record = _record(config)
+        if record.get("inputs") != inputs.key:
             return None
         cutoff = record["publish_next"]
         if cutoff is not None and now_for_liquid() >= datetime.fromisoformat(cutoff):
@@ -107,11 +111,13 @@ def unchanged(config: Config, inputs: Inputs) -> Replay | None:
 
 
 def save_record(config: Config, key: str, replay: Replay, publish_next: datetime | None,
-         generation: int) -> None:
+                generation: int, external: list[str]) -> None:
     """Record a successful build (called under the build lock, after the swap). A failure
     to write is no failure of the build: the record left names another generation of the
-    site, so the next build runs in full."""
+    site, so the next build runs in full. ``external``: files outside the project its
+    figure blocks read, whose stamps the next build's key takes (before that build runs)."""
     data = {"version": _VERSION, "inputs": key, "generation": generation,
+            "external": external,
             "publish_next": publish_next.isoformat() if publish_next else None,
             "posts": replay.posts, "figures": replay.figures, "outputs": replay.outputs,
             "warnings": [[w.path, w.line, w.message, w.hint] for w in replay.warnings],
@@ -129,11 +135,29 @@ def _live_site_intact(config: Config, generation: int) -> bool:
     return writer.generation == generation and live_files_intact(writer)
 
 
+def _record(config: Config) -> dict:
+    """The last build's record ({} when there is none, or one of another version)."""
+    try:
+        record = json.loads(_record_path(config).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) and record.get("version") == _VERSION else {}
+
+
+def _stamp(path: str) -> Stamp:
+    try:
+        return stat_stamp(path)
+    except OSError:
+        return ()  # missing (or a dangling link): stamped as such
+
+
 def _stamps(folder: str, skip: set[str], staging: str) -> list[tuple[str, Stamp]]:
     """(path, stamp) of every file below ``folder``, in a stable order (a racy file's stamp
-    is None). Folders that are symbolic links are stamped, not entered (as by the build)."""
+    is None). Folders that are symbolic links are entered too (a ``templates/`` linked to a
+    shared theme is read through its link), each real folder once."""
     found: list[tuple[str, Stamp]] = []
     pending = [folder]
+    seen = {os.path.realpath(folder)}
     while pending:
         current = pending.pop()
         try:
@@ -145,15 +169,14 @@ def _stamps(folder: str, skip: set[str], staging: str) -> list[tuple[str, Stamp]
             if entry.name in _NEVER_READ or entry.path in skip or \
                     entry.path.startswith(staging):
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                if not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+            if entry.is_dir():
+                real = os.path.realpath(entry.path)
+                if real not in seen and \
+                        not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                    seen.add(real)
                     pending.append(entry.path)
                 continue
-            try:
-                stamp = stat_stamp(entry.path)
-            except OSError:
-                stamp = ()  # a dangling link: stamped as missing
-            found.append((entry.path, stamp))
+            found.append((entry.path, _stamp(entry.path)))
     return found
 
 

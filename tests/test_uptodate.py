@@ -197,3 +197,22 @@ def test_another_build_in_between_is_never_mistaken_for_this_one(blog: Project,
     assert (blog.root / "site/2021/03/01/draft/index.html").exists()
     assert not _stopped(_build())
     assert not (blog.root / "site/2021/03/01/draft/index.html").exists()
+
+
+def test_a_file_outside_the_project_a_block_depends_on_is_an_input(
+    blog: Project, tmp_path: Path,
+) -> None:
+    """A figure block names a file outside the project in ``depends``: its edit makes a full
+    build, which runs the block again."""
+    shared = tmp_path / "shared.txt"
+    shared.write_text("3\n")
+    blog.post("2021-03-04-shared.md", "---\ntitle: Shared\n---\nA value.\n\n```{python}\n"
+              f"#| depends: [{shared}]\nprint('value', open({str(shared)!r}).read().strip())"
+              "\n```\n")
+    _build()
+    _build()  # the first build learned of the file: the next one's key has its stamp
+    assert _stopped(_build())
+    shared.write_text("4\n")
+    assert not _stopped(_build())
+    assert "value 4" in blog.page("2021/03/04/shared/index.html")
+    assert _stopped(_build())
