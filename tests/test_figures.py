@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from PIL import Image
@@ -415,3 +416,18 @@ def test_library_versions_are_part_of_the_key(project: Project) -> None:
     assert figures._hash(parts) != figures._hash(newer)
     assert figures._explain_change(parts, newer, "") == \
         "library versions or figure settings changed"
+
+
+def test_a_file_the_authors_code_saves_is_the_same_bytes_every_time(project: Project) -> None:
+    """matplotlib dates an SVG it saves (``<dc:date>``) with the time of the run unless
+    SOURCE_DATE_EPOCH says otherwise: the file a block saves itself and the post shows
+    must not change from build to build."""
+    project.post("2021-01-01-saved.md", "---\ntitle: Saved\n---\n```{python}\n"
+                 "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
+                 "ax.plot([1, 2])\nfig.savefig('line.svg')\n```\n\n![A line](line.svg)\n")
+    project.build()
+    first = (project.root / "site/2021/01/01/saved/line.svg").read_bytes()
+    time.sleep(1.1)  # the next second: a date would differ
+    project.build("--no-cache")
+    assert (project.root / "site/2021/01/01/saved/line.svg").read_bytes() == first
+    assert b"<dc:date>" not in first or b"1970-01-01" in first

@@ -192,6 +192,9 @@ def run_job(job: dict[str, Any], send: Any) -> None:
     os.chdir(cwd)
     matplotlib.rcdefaults()
     matplotlib.rcParams["svg.hashsalt"] = "build-site"
+    # a file the author's code saves itself (fig.savefig("x.svg"), published when the post
+    # shows it) is dated by matplotlib with this, not with the time of the build
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     if job["settings"].get("scheme") == "dark":  # drawn again for the dark scheme
         matplotlib.rcParams.update(DARK_STYLE)
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": job["post_path"]}
