@@ -34,8 +34,8 @@ from builder.markdown.stage import (
     ParseCache,
     ParseWorkers,
     Published,
+    each_source,
     parse_posts,
-    read_sources,
 )
 from builder.math.cache import MathCache
 from builder.math.stage import MathSource, typeset_feed_math, typeset_math
@@ -244,12 +244,13 @@ def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta]
     known = _known_sources(config, options)
     future = config.jekyll is not None and config.jekyll.future  # Jekyll's 'future: true'
     published = Published(options.drafts, _now(), future)
+    errors: list[BuildError] = []  # of reading, found as the posts are read and parsed
     with ParseWorkers(options.jobs, len(paths) if cache.empty() else 0,
                       config.markdown) as workers:
-        sources, errors = read_sources(paths, config.root, known,
-                                       options.inputs.stamps if options.inputs else None)
+        sources = each_source(paths, config.root, errors, known,
+                              options.inputs.stamps if options.inputs else None)
         parsed, parse_errors, fresh = parse_posts(sources, config, layouts, cache, workers,
-                                                  published)
+                                                  published, len(paths))
     if known is not None:
         known.save()
     cache.keep({key for key, _, _ in parsed})

@@ -9,8 +9,8 @@ needed. Workers parse and pack the bodies themselves; only metadata comes back.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -172,6 +172,10 @@ class ParseWorkers:
     def worth_it(self, count: int) -> bool:
         return count >= _POOL_THRESHOLD and self.jobs > 1
 
+    def batch_size(self, count: int) -> int:
+        """Posts per batch, of ``count`` to parse: small batches, a short tail."""
+        return max(1, min(16, count // (self.jobs * 4)))
+
     def get(self) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = process_pool(self.jobs, fork=can_fork())
@@ -189,30 +193,43 @@ def read_sources(
     paths: Sequence[str | Path], root: Path, known: KnownSources | None = None,
     stamps: dict[str, Stamp] | None = None,
 ) -> tuple[list[SourceFile], list[BuildError]]:
-    """Read every post; ``known`` (what earlier builds learned of the files, by their
-    stamps) spares reading and hashing those whose stamps are unchanged. ``stamps``: the
-    files' stamps, if the build has taken them already (``uptodate``)."""
+    errors: list[BuildError] = []
+    return list(each_source(paths, root, errors, known, stamps)), errors
+
+
+def each_source(
+    paths: Sequence[str | Path], root: Path, errors: list[BuildError],
+    known: KnownSources | None = None, stamps: dict[str, Stamp] | None = None,
+) -> Iterator[SourceFile]:
+    """Every post as it is read (a mistake goes to ``errors``); ``known`` (what earlier
+    builds learned of the files, by their stamps) spares reading and hashing those whose
+    stamps are unchanged. ``stamps``: the files' stamps, if the build has taken them
+    already (``uptodate``)."""
     if known is not None:
-        return known.read(paths, root, stamps)
-    sources, errors = [], []
+        yield from known.read_each(paths, root, stamps, errors)
+        return
     for path in paths:
         try:
-            sources.append(read_source(path, root))
+            yield read_source(path, root)
         except BuildError as error:
             errors.append(error)
-    return sources, errors
 
 
 def parse_posts(
-    sources: Sequence[SourceFile],
+    sources: Iterable[SourceFile],
     config: Config,
     layouts: frozenset[str],
     cache: ParseCache,
     workers: ParseWorkers,
     published: Published | None = None,
+    expected: int = 0,
 ) -> tuple[list[tuple[str, PostMeta, ParsedBody | None]], list[BuildError], int]:
     """Return (key, meta, body) per post, the errors, and how many posts were parsed afresh.
-    The posts ``published`` leaves out come without a body, from the cache or read now."""
+    The posts ``published`` leaves out come without a body, from the cache or read now.
+    ``sources`` may be read as they come: when the pool is already running (a cold build
+    of ``expected`` posts), batches go to it while the rest is still being read."""
+    if config.jekyll is None and workers.pool is not None:
+        return _parse_as_read(sources, config, layouts, cache, workers, published, expected)
     sources = list(sources)  # those known by their stamps are read below if parsed
     site = LiquidSite(sources, config, layouts) if config.jekyll is not None else None
     settings = settings_key(config, layouts)
@@ -221,9 +238,8 @@ def parse_posts(
     results: dict[int, ParseResult] = {}
     todo = []
     for i, key in enumerate(keys):
-        cached = cache.get(key)
-        if cached is not None and (cached[1] is not None or not published
-                                   or not published(cached[0])):
+        cached = _cached(cache, key, published)
+        if cached is not None:
             results[i] = cached
             continue
         if sources[i].raw is None:  # known by its stamp: read it now, to be parsed
@@ -251,6 +267,20 @@ def parse_posts(
         results[i] = result
         if not isinstance(result, BuildError):
             cache.put(keys[i], *result, places.get(keys[i]))
+    return (*_in_order(keys, results), len(todo))
+
+
+def _cached(cache: ParseCache, key: str, published: Published | None) -> ParseResult | None:
+    """The cached parse, if it will do: not a front matter alone of a post now published."""
+    cached = cache.get(key)
+    if cached is not None and (cached[1] is not None or not published
+                               or not published(cached[0])):
+        return cached
+    return None
+
+
+def _in_order(keys: list[str], results: dict[int, ParseResult],
+              ) -> tuple[list[tuple[str, PostMeta, ParsedBody | None]], list[BuildError]]:
     posts, errors = [], []
     for i, key in enumerate(keys):
         result = results[i]
@@ -258,7 +288,60 @@ def parse_posts(
             errors.append(result)
         else:
             posts.append((key, *result))
-    return posts, errors, len(todo)
+    return posts, errors
+
+
+def _parse_as_read(
+    sources: Iterable[SourceFile], config: Config, layouts: frozenset[str], cache: ParseCache,
+    workers: ParseWorkers, published: Published | None, expected: int,
+) -> tuple[list[tuple[str, PostMeta, ParsedBody | None]], list[BuildError], int]:
+    """A cold build's parse (not a Jekyll site's, whose keys need every post read first):
+    each batch goes to the running pool as soon as it is read, so the workers parse while
+    this process reads the rest (10,000 posts: 0.4 s of reading no longer before them)."""
+    settings = settings_key(config, layouts)
+    size = workers.batch_size(expected)
+    folder = cache.folder if cache.enabled else None
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+    pool = workers.get()
+    keys: list[str] = []
+    results: dict[int, ParseResult] = {}
+    batch: list[tuple[int, SourceFile]] = []
+    sent: list[tuple[list[int], Future]] = []
+
+    def send() -> None:
+        sent.append(([i for i, _ in batch], pool.submit(
+            _parse_batch, [s for _, s in batch], [keys[i] for i, _ in batch], config,
+            layouts, folder, None, published)))
+        batch.clear()
+
+    for i, source in enumerate(sources):
+        keys.append(parse_key(source, config, settings))
+        cached = _cached(cache, keys[i], published)
+        if cached is not None:
+            results[i] = cached
+            continue
+        if source.raw is None:  # known by its stamp: read it now, to be parsed
+            try:
+                read = loaded(source, config.root)
+            except BuildError as error:
+                results[i] = error
+                continue
+            if read.digest != source.digest:  # changed since it was stamped
+                keys[i] = parse_key(read, config, settings)
+            source = read
+        batch.append((i, source))
+        if len(batch) == size:
+            send()
+    if batch:
+        send()
+    for indices, future in sent:
+        parsed, places = future.result()
+        for i, result in zip(indices, parsed, strict=True):
+            results[i] = result
+            if not isinstance(result, BuildError):
+                cache.put(keys[i], *result, places.get(keys[i]))
+    return (*_in_order(keys, results), sum(len(indices) for indices, _ in sent))
 
 
 def _parse_in_pool(
@@ -266,7 +349,7 @@ def _parse_in_pool(
     workers: ParseWorkers, folder: Path | None, index: SiteIndex | None,
     published: Published | None,
 ) -> tuple[list[ParseResult], dict[str, list]]:
-    size = max(1, min(16, len(sources) // (workers.jobs * 4)))  # small batches: a short tail
+    size = workers.batch_size(len(sources))
     pool = workers.get()
     futures = [pool.submit(_parse_batch, sources[i : i + size], keys[i : i + size], config,
                            layouts, folder, index, published)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,11 +42,17 @@ class KnownSources:
     def read(self, paths: Sequence[str | Path], root: Path,
              stamps: dict[str, Stamp] | None = None) -> tuple[list[SourceFile],
                                                                list[BuildError]]:
-        """Every post, read only where its stamp is not the one recorded. A post known by its
-        stamp comes without its bytes (``SourceFile.raw`` is None: see ``loaded``).
-        ``stamps``: the stamps this build took already (by path), to use instead of new ones:
-        a post changed since then is as the build saw it, and the next build sees it."""
-        sources, errors = [], []
+        errors: list[BuildError] = []
+        return list(self.read_each(paths, root, stamps, errors)), errors
+
+    def read_each(self, paths: Sequence[str | Path], root: Path,
+                  stamps: dict[str, Stamp] | None, errors: list[BuildError],
+                  ) -> Iterator[SourceFile]:
+        """Every post, as it is read (a mistake goes to ``errors``), read only where its
+        stamp is not the one recorded. A post known by its stamp comes without its bytes
+        (``SourceFile.raw`` is None: see ``loaded``). ``stamps``: the stamps this build took
+        already (by path), to use instead of new ones: a post changed since then is as the
+        build saw it, and the next build sees it."""
         files, seen = self.files, set()
         prefix = os.path.join(root, "")
         taken = stamps or {}
@@ -63,7 +69,7 @@ class KnownSources:
                     stamp = None  # read_source names the problem
             known = files.get(rel)
             if known is not None and stamp is not None and known[0] == stamp:
-                sources.append(known[1])
+                yield known[1]
                 continue
             try:
                 source = read_source(path, root)
@@ -71,16 +77,15 @@ class KnownSources:
                 errors.append(error)
                 self._changed |= files.pop(rel, None) is not None
                 continue
-            sources.append(source)
             if stamp is not None:
                 files[rel] = (stamp, replace(source, raw=None))
                 self._changed = True
             elif files.pop(rel, None) is not None:
                 self._changed = True
+            yield source
         for gone in set(files) - seen:
             del files[gone]
             self._changed = True
-        return sources, errors
 
     def save(self) -> None:
         """Write the index if it changed (a failure to is no failure of the build: the next
