@@ -88,6 +88,7 @@ class BuildReport:
     parsed: int = 0
     figures_ran: int = 0
     figures_cached: int = 0
+    figure_blocks: int = 0  # blocks and inline code, once each (a rebuild finds them cached)
     math_typeset: int = 0  # posts whose math was typeset afresh
     explain: list[str] = field(default_factory=list)
     figure_deps: set[str] = field(default_factory=set)  # and bibliographies: the preview
@@ -142,6 +143,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport,
                               progress=options.progress, executor=options.executor,
                               store=store)
         report.figures_ran, report.figures_cached = figures.ran, figures.cached
+        report.figure_blocks = figures.blocks
         report.explain, report.figure_deps = figures.explain, figures.deps
         report.figure_deps |= citation_files(config, [meta for _, meta, _ in chosen])
         warn_all(figures.warnings)
@@ -214,7 +216,7 @@ def _record(config: Config, inputs: str, report: BuildReport, generation: int) -
     generation, what this build reported, and when the next future post is due."""
     due = [meta.date for meta in report.skipped if not meta.draft]
     write = report.write
-    replay = Replay(report.posts, report.figures_ran + report.figures_cached,
+    replay = Replay(report.posts, report.figure_blocks,
                     write.unchanged + len(write.written), tuple(report.warnings),
                     not_built_summary(report.skipped))
     external = sorted(path for path in report.figure_deps if os.path.isabs(path))

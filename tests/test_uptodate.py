@@ -216,3 +216,16 @@ def test_a_file_outside_the_project_a_block_depends_on_is_an_input(
     assert not _stopped(_build())
     assert "value 4" in blog.page("2021/03/04/shared/index.html")
     assert _stopped(_build())
+
+
+def test_the_blocks_said_cached_are_the_ones_a_full_rebuild_finds(blog: Project) -> None:
+    """A dark rendering runs a block twice on a cold build; a build with nothing to do
+    says the number of blocks a full rebuild would find cached, not the runs."""
+    blog.post("2021-03-02-plotted.md", FIGURE_POST.replace("title: Plotted",
+                                                           "title: Plotted\nexecute:\n  dark-rendering: true"))
+    assert "ran 2 figure blocks (0 cached)" in _build()  # the block, and its dark rendering
+    stopped = _build()
+    assert _stopped(stopped) and "ran 0 figure blocks (1 cached)" in stopped
+    blog.write("posts/notes.txt", "an unrelated file: the next build runs in full\n")
+    full = _build()
+    assert not _stopped(full) and "ran 0 figure blocks (1 cached)" in full

@@ -66,6 +66,7 @@ class FigureStage:
     explain: list[str] = field(default_factory=list)
     deps: set[str] = field(default_factory=set)  # project files the blocks imported or read
     ran: int = 0
+    blocks: int = 0  # the posts' blocks and inline code (ran and cached count dark runs too)
     cached: int = 0
 
 
@@ -237,6 +238,7 @@ def run_figures(
     if shared is not None and use_cache:  # every entry this machine lacks, in one batch
         shared.prefetch(cache, _every_key(keyed))
     for meta, blocks, needs, found in keyed:
+        stage.blocks += len(blocks)
         stage.results[meta.source] = {}
         wanted: dict[int, str] = {}  # block -> why it runs
         dark_parts: dict[int, dict[str, str]] = {}
