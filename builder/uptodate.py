@@ -35,11 +35,12 @@ from builder.versions import installed_libraries
 
 _VERSION = 1
 # What a build never reads: version control, caches, virtual environments, packages of
-# other tools. A change there is no change of the site.
-_NEVER_READ = frozenset({".git", ".hg", ".svn", ".cache", "__pycache__", "node_modules",
-                         ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
-                         ".ruff_cache", ".ipynb_checkpoints", ".quarto", ".jekyll-cache",
-                         ".sass-cache"})
+# other tools. A change there is no change of the site. Hidden folders and Python's caches
+# anywhere; the others only at the top of the project (``posts/venv/`` may be a post).
+_NEVER_READ = frozenset({".git", ".hg", ".svn", ".cache", "__pycache__", ".venv", ".tox",
+                         ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+                         ".ipynb_checkpoints", ".quarto", ".jekyll-cache", ".sass-cache"})
+_NEVER_READ_AT_TOP = _NEVER_READ | {"node_modules", "venv"}
 # Environment variables a site is made from (dates of reproducible builds, Jekyll's mode).
 _ENVIRONMENT = ("SOURCE_DATE_EPOCH", "JEKYLL_ENV")
 
@@ -165,9 +166,9 @@ def _stamps(folder: str, skip: set[str], staging: str) -> list[tuple[str, Stamp]
                 entries = sorted(scanned, key=lambda entry: entry.name)
         except OSError:
             continue
+        never = _NEVER_READ_AT_TOP if current == folder else _NEVER_READ
         for entry in entries:
-            if entry.name in _NEVER_READ or entry.path in skip or \
-                    entry.path.startswith(staging):
+            if entry.name in never or entry.path in skip or entry.path.startswith(staging):
                 continue
             if entry.is_dir():
                 real = os.path.realpath(entry.path)

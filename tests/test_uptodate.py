@@ -229,3 +229,36 @@ def test_the_blocks_said_cached_are_the_ones_a_full_rebuild_finds(blog: Project)
     blog.write("posts/notes.txt", "an unrelated file: the next build runs in full\n")
     full = _build()
     assert not _stopped(full) and "ran 0 figure blocks (1 cached)" in full
+
+
+def test_a_post_in_a_folder_named_like_a_tools_folder_is_an_input(blog: Project) -> None:
+    """Only the project's own top-level ``venv/`` or ``node_modules/`` is never read: a post
+    that is a folder of that name (a post about virtual environments) is a post."""
+    blog.post("venv/index.md", "---\ntitle: Virtual environments\ndate: 2021-05-01\n---\nOld.\n")
+    _build()
+    assert _stopped(_build())
+    blog.post("venv/index.md", "---\ntitle: Virtual environments\ndate: 2021-05-01\n---\nNew.\n")
+    assert not _stopped(_build())
+    assert "New." in blog.page("2021/05/01/venv/index.html")
+
+
+def test_a_folder_outside_the_project_a_block_depends_on_is_an_input(
+    blog: Project, tmp_path: Path,
+) -> None:
+    """``depends`` names a folder outside the project that the block reads through another
+    program (so only ``depends`` tells): a file added to it makes a full build."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.csv").write_text("1\n")
+    blog.post("2021-03-05-listing.md", "---\ntitle: Listing\n---\nFiles.\n\n```{python}\n"
+              f"#| depends: [{data}/]\nimport subprocess\n"
+              f"listed = subprocess.run(['ls', {str(data)!r}], capture_output=True, text=True)\n"
+              "print('files', len(listed.stdout.split()))\n```\n")
+    _build()
+    _build()  # the first build learned of the folder: the next one's key has its stamp
+    assert _stopped(_build())
+    (data / "b.csv").write_text("2\n")
+    assert not _stopped(_build())
+    assert "files 2" in blog.page("2021/03/05/listing/index.html")
+    _build()  # that build learned of b.csv too
+    assert _stopped(_build())

@@ -52,14 +52,28 @@ def declared_digests(patterns: list[str], post_dir: Path, root: Path, source: st
 
 
 def declared_files(patterns: list[str], post_dir: Path, root: Path) -> set[str]:
-    """The files the patterns match now, project-relative where they can be (for watching)."""
+    """The files the patterns match now, project-relative where they can be (for watching).
+    Outside the project, also the folders a pattern looks through (``/abs/dir/``): a file
+    added there changes what it matches, and the folder's times tell (the preview watches
+    them, and a build's up-to-date check stamps them)."""
     files: set[str] = set()
     for pattern in patterns:
         full = os.path.join(post_dir, os.path.expanduser(pattern))
-        matches = glob.glob(full, recursive=True) if glob.has_magic(pattern) else [full]
+        magic = glob.has_magic(pattern)
+        matches = glob.glob(full, recursive=True) if magic else [full]
         for match in matches:
             for file in _files(Path(match)):
                 resolved = file.resolve()
                 files.add(resolved.relative_to(root).as_posix()
                           if resolved.is_relative_to(root) else str(resolved))
+        base = Path(_fixed_part(full) if magic else full).resolve()
+        if base.is_dir() and not base.is_relative_to(root):
+            files.update(f"{folder}/" for folder, _, _ in os.walk(base))
     return files
+
+
+def _fixed_part(pattern: str) -> str:
+    """The folder a glob pattern starts from: its components before the first wildcard."""
+    parts = Path(pattern).parts
+    fixed = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    return str(Path(*parts[:fixed])) if fixed else "."

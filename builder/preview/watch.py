@@ -60,8 +60,10 @@ class ChangeSet:
         resolved = Path(path).resolve(strict=False)
         try:
             rel = PurePosixPath(resolved.relative_to(self.root))
-        except ValueError:
-            return str(resolved) if str(resolved) in self.extra else None
+        except ValueError:  # outside: a file a block read, or one in a folder it looks in
+            text = str(resolved)
+            return text if text in self.extra or f"{posixpath.dirname(text)}/" in self.extra \
+                or f"{text}/" in self.extra else None
         if not rel.parts or is_editor_dropping(rel.name):
             return None
         if any(part in _IGNORED_DIRS or part.startswith(".") for part in rel.parts[:-1]):
@@ -223,22 +225,30 @@ class Watcher:
         from ``since`` until watching began: a save during the first build, which on a big
         site takes minutes, is then built next instead of waiting for another save."""
         margin = since - 1.0  # file times may lag the clock by a tick
-        found: list[str] = []
-        extra = {(self.changes.root / p).parent for p in self.changes.extra}
-        for folder, recursive in self._folders() + [(f, False) for f in extra if f.is_dir()]:
+        root = self.changes.root
+        extra = self.changes.extra
+        found = [p if Path(p).is_absolute() else str(root / p) for p in extra
+                 if not (root / p).exists()]  # a file a block read, deleted meanwhile
+        folders = {root / p if p.endswith("/") else (root / p).parent for p in extra}
+        for folder, recursive in self._folders() + [(f, False) for f in folders if f.is_dir()]:
             pending = [str(folder)]
             while pending:
                 try:
-                    with os.scandir(pending.pop()) as entries:
-                        for entry in entries:
-                            info = entry.stat(follow_symlinks=False)
-                            if max(info.st_mtime, info.st_ctime) >= margin:
-                                found.append(entry.path)
-                            if recursive and entry.is_dir(follow_symlinks=False) and \
-                                    entry.name not in _IGNORED_DIRS:
-                                pending.append(entry.path)
+                    with os.scandir(pending.pop()) as scanned:
+                        entries = list(scanned)
                 except OSError:
                     continue
+                for entry in entries:
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:  # gone since the folder was listed: a change too
+                        found.append(entry.path)
+                        continue
+                    if max(info.st_mtime, info.st_ctime) >= margin:
+                        found.append(entry.path)
+                    if recursive and entry.is_dir(follow_symlinks=False) and \
+                            entry.name not in _IGNORED_DIRS:
+                        pending.append(entry.path)
         self.changes.add(*found)
 
     def _schedule(self, folders: list[tuple[Path, bool]]) -> None:
