@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from builder import __version__
+from builder.clock import build_now, epoch_now
 from builder.config import Config, url_warnings
 from builder.errors import (
     BuildError,
@@ -245,7 +246,7 @@ def collect_posts(config: Config, options: BuildOptions, skipped: list[PostMeta]
     paths = find_posts(config)
     known = _known_sources(config, options)
     future = config.jekyll is not None and config.jekyll.future  # Jekyll's 'future: true'
-    published = Published(options.drafts, _now(), future)
+    published = Published(options.drafts, build_now(), future)
     errors: list[BuildError] = []  # of reading, found as the posts are read and parsed
     with ParseWorkers(options.jobs, len(paths) if cache.empty() else 0,
                       config.markdown) as workers:
@@ -324,24 +325,12 @@ class _Clock:
         self.last = now
 
 
-def _now() -> datetime:
-    """The build's notion of now: ``SOURCE_DATE_EPOCH`` when set, for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), UTC)
-        except ValueError:
-            raise BuildError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number") from None
-    return datetime.now(UTC)
-
-
 def _updated(posts: list[SitePost]) -> datetime:
     """The feed's date: the newest post's own date, so it changes only when posts do."""
     dates = [p.meta.updated or p.meta.date for p in posts]
     if dates:
         return max(dates)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "0")
-    return datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 0, UTC)
+    return epoch_now() or datetime.fromtimestamp(0, UTC)
 
 
 def _check_unique_urls(metas: list[PostMeta]) -> None:

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from builder import __version__
-from builder.clock import now_for_liquid
+from builder.clock import build_now
 from builder.config import Config
 from builder.errors import BuildWarning
 from builder.fsutil import Stamp, atomic_write, digest, stat_stamp
@@ -73,7 +73,7 @@ def stamp_inputs(config: Config, drafts: bool) -> Inputs:
                            repr(config), sorted(installed_libraries().items()),
                            [(name, os.environ.get(name)) for name in _ENVIRONMENT]]
     if config.jekyll is not None:  # Liquid's site.time: its documents change by the day
-        parts.append(now_for_liquid().date().isoformat())
+        parts.append(build_now().date().isoformat())
     out = config.output_path
     skip = {str(out), str(out.parent / f".{out.name}.back"), str(config.root / ".cache")}
     staging = str(out.parent / f".{out.name}.tmp-")  # an interrupted build's, if any
@@ -101,7 +101,7 @@ def unchanged(config: Config, inputs: Inputs) -> Replay | None:
         if record.get("inputs") != inputs.key:
             return None
         cutoff = record["publish_next"]
-        if cutoff is not None and now_for_liquid() >= datetime.fromisoformat(cutoff):
+        if cutoff is not None and build_now() >= datetime.fromisoformat(cutoff):
             return None  # a future post's date has come: it is published now
         if not _live_site_intact(config, record["generation"]):
             return None

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from builder.clock import epoch_now, now_for_liquid
+from builder.clock import build_now, epoch_now
 from builder.config import Config
 from builder.errors import BuildError, ignore_warning
 from builder.fsutil import digest, file_digest
@@ -84,7 +84,7 @@ def build_site_index(sources: Sequence[SourceFile], config: Config,
                      layouts: frozenset[str], static: dict[str, Path]) -> SiteIndex:
     from builder.sources.jekyll_posts import read_jekyll_source
 
-    now = now_for_liquid()
+    now = build_now()
     posts, pages, files = [], [], {}
     by_path = []
     for source in sources:
@@ -141,7 +141,7 @@ def read_data(root: Path) -> dict[str, Any]:
 def site_digest(sources: Sequence[SourceFile], config: Config,
                 static: dict[str, Path]) -> str:
     """A hash of everything Liquid may read of the site besides the document itself."""
-    parts = [os.environ.get("JEKYLL_ENV", "development"), now_for_liquid().date().isoformat()]
+    parts = [os.environ.get("JEKYLL_ENV", "development"), build_now().date().isoformat()]
     for source in sources:
         parts.append(source.path + "\0" + source.head)
     for name in ("_includes", "_data"):
