@@ -220,6 +220,12 @@ class Watcher:
             self.observer.start()  # type: ignore[attr-defined]
         self.watch_files(extra)
 
+    def _data_folders(self, paths: Iterable[str]) -> set[Path]:
+        """The folders of data files blocks read: a listed folder (``data/``) itself, else
+        the folder holding the file."""
+        root = self.changes.root
+        return {root / p if p.endswith("/") else (root / p).parent for p in paths}
+
     def catch_up(self, since: float) -> None:
         """Tell as changed what was saved (or made, renamed, deleted: its folder changed)
         from ``since`` until watching began: a save during the first build, which on a big
@@ -229,7 +235,7 @@ class Watcher:
         extra = self.changes.extra
         found = [p if Path(p).is_absolute() else str(root / p) for p in extra
                  if not (root / p).exists()]  # a file a block read, deleted meanwhile
-        folders = {root / p if p.endswith("/") else (root / p).parent for p in extra}
+        folders = self._data_folders(extra)
         for folder, recursive in self._folders() + [(f, False) for f in folders if f.is_dir()]:
             pending = [str(folder)]
             while pending:
@@ -269,8 +275,7 @@ class Watcher:
     def watch_files(self, paths: Iterable[str]) -> None:
         """Also watch data files that figure blocks read (their folders, not recursively)."""
         self.changes.extra.update(paths)
-        folders = {self.changes.root / p if p.endswith("/") else (self.changes.root / p).parent
-                   for p in paths}
+        folders = self._data_folders(paths)
         try:
             self._schedule([(f, False) for f in folders if f.is_dir()])
         except OSError as exc:
