@@ -9,9 +9,18 @@ from pathlib import Path
 import pytest
 
 from builder import fsutil
+from builder.errors import BuildError
 from builder.fsutil import stat_stamp
-from builder.markdown.stage import read_sources
+from builder.markdown.stage import each_source
 from builder.sources.known import KnownSources, loaded
+from builder.sources.posts import SourceFile
+
+
+def read_sources(paths: list[Path], root: Path, known: KnownSources,
+                 ) -> tuple[list[SourceFile], list[BuildError]]:
+    """The posts as a build reads them, and the mistakes found reading them."""
+    errors: list[BuildError] = []
+    return list(each_source(paths, root, errors, known)), errors
 
 
 def test_only_a_file_left_alone_for_a_while_is_stamped(

@@ -77,6 +77,14 @@ class ParseCache:
             if not intact:
                 del self.index[key]
 
+    def pack_folder(self) -> Path | None:
+        """Where parse workers pack the bodies they parse (made now); None without a cache:
+        the bodies then come back with their posts."""
+        if not self.enabled:
+            return None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self.folder
+
     def empty(self) -> bool:
         """Nothing can come from this cache: every post will be parsed."""
         return not (self.enabled and self.index)

@@ -9,7 +9,7 @@ needed. Workers parse and pack the bodies themselves; only metadata comes back.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -189,14 +189,6 @@ class ParseWorkers:
             self.pool.shutdown(cancel_futures=True)
 
 
-def read_sources(
-    paths: Sequence[str | Path], root: Path, known: KnownSources | None = None,
-    stamps: dict[str, Stamp] | None = None,
-) -> tuple[list[SourceFile], list[BuildError]]:
-    errors: list[BuildError] = []
-    return list(each_source(paths, root, errors, known, stamps)), errors
-
-
 def each_source(
     paths: Sequence[str | Path], root: Path, errors: list[BuildError],
     known: KnownSources | None = None, stamps: dict[str, Stamp] | None = None,
@@ -242,25 +234,19 @@ def parse_posts(
         if cached is not None:
             results[i] = cached
             continue
-        if sources[i].raw is None:  # known by its stamp: read it now, to be parsed
-            try:
-                source = loaded(sources[i], config.root)
-            except BuildError as error:
-                results[i] = error
-                continue
-            if source.digest != sources[i].digest:  # changed since it was stamped
-                keys[i] = parse_key(source, config, settings, site.key(i) if site else "")
-            sources[i] = source
+        ready = _with_bytes(sources[i], key, config.root, lambda read, i=i: parse_key(
+            read, config, settings, site.key(i) if site else ""))
+        if isinstance(ready, BuildError):
+            results[i] = ready
+            continue
+        sources[i], keys[i] = ready
         todo.append(i)
     fresh = [sources[i] for i in todo]
     index = site.index() if site and any(site.uses[i] for i in todo) else None
     places: dict[str, list] = {}
     if workers.worth_it(len(fresh)):
-        folder = cache.folder if cache.enabled else None
-        if folder:
-            folder.mkdir(parents=True, exist_ok=True)
         parsed, places = _parse_in_pool(fresh, [keys[i] for i in todo], config, layouts,
-                                        workers, folder, index, published)
+                                        workers, cache.pack_folder(), index, published)
     else:
         parsed = [parse_one(source, config, layouts, index, published) for source in fresh]
     for i, result in zip(todo, parsed, strict=True):
@@ -268,6 +254,19 @@ def parse_posts(
         if not isinstance(result, BuildError):
             cache.put(keys[i], *result, places.get(keys[i]))
     return (*_in_order(keys, results), len(todo))
+
+
+def _with_bytes(source: SourceFile, key: str, root: Path,
+                rekey: Callable[[SourceFile], str]) -> tuple[SourceFile, str] | BuildError:
+    """A post to parse, with its bytes: read now if it was known by its stamp, and keyed
+    again (``rekey``) if it changed since it was stamped."""
+    if source.raw is not None:
+        return source, key
+    try:
+        read = loaded(source, root)
+    except BuildError as error:
+        return error
+    return read, key if read.digest == source.digest else rekey(read)
 
 
 def _cached(cache: ParseCache, key: str, published: Published | None) -> ParseResult | None:
@@ -300,9 +299,7 @@ def _parse_as_read(
     this process reads the rest (10,000 posts: 0.4 s of reading no longer before them)."""
     settings = settings_key(config, layouts)
     size = workers.batch_size(expected)
-    folder = cache.folder if cache.enabled else None
-    if folder:
-        folder.mkdir(parents=True, exist_ok=True)
+    folder = cache.pack_folder()
     pool = workers.get()
     keys: list[str] = []
     results: dict[int, ParseResult] = {}
@@ -321,15 +318,12 @@ def _parse_as_read(
         if cached is not None:
             results[i] = cached
             continue
-        if source.raw is None:  # known by its stamp: read it now, to be parsed
-            try:
-                read = loaded(source, config.root)
-            except BuildError as error:
-                results[i] = error
-                continue
-            if read.digest != source.digest:  # changed since it was stamped
-                keys[i] = parse_key(read, config, settings)
-            source = read
+        ready = _with_bytes(source, keys[i], config.root,
+                            lambda read: parse_key(read, config, settings))
+        if isinstance(ready, BuildError):
+            results[i] = ready
+            continue
+        source, keys[i] = ready
         batch.append((i, source))
         if len(batch) == size:
             send()

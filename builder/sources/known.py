@@ -39,12 +39,6 @@ class KnownSources:
         if path is not None:
             self.files = _load(path)
 
-    def read(self, paths: Sequence[str | Path], root: Path,
-             stamps: dict[str, Stamp] | None = None) -> tuple[list[SourceFile],
-                                                               list[BuildError]]:
-        errors: list[BuildError] = []
-        return list(self.read_each(paths, root, stamps, errors)), errors
-
     def read_each(self, paths: Sequence[str | Path], root: Path,
                   stamps: dict[str, Stamp] | None, errors: list[BuildError],
                   ) -> Iterator[SourceFile]:
