@@ -157,6 +157,14 @@ def test_the_rules_that_refuse_a_worker_with_other_project_files(project: Projec
         "read posts/data.csv, which this checkout does not have"
 
 
+def _fail_on_a_worker_importing_first(project: Project, first: Path, folder: Path) -> str:
+    """A build that must fail on a one-worker cluster whose Python imports from ``first``
+    before anything else; what it printed."""
+    pythonpath = os.pathsep.join(p for p in (str(first), os.environ.get("PYTHONPATH")) if p)
+    with dask_cluster(folder, workers=1, worker_env={"PYTHONPATH": pythonpath}) as odd:
+        return project.fail("--scheduler", odd.address)
+
+
 def test_a_worker_with_other_libraries_is_refused(tmp_path: Path, project: Project) -> None:
     """A worker whose numpy is another version (its metadata says 0.0.1) would draw other
     figures: the build refuses before running anything."""
@@ -164,11 +172,8 @@ def test_a_worker_with_other_libraries_is_refused(tmp_path: Path, project: Proje
     (fake / "numpy-0.0.1.dist-info").mkdir(parents=True)
     (fake / "numpy-0.0.1.dist-info/METADATA").write_text(
         "Metadata-Version: 2.1\nName: numpy\nVersion: 0.0.1\n")
-    pythonpath = os.pathsep.join(p for p in (str(fake), os.environ.get("PYTHONPATH")) if p)
     project.post("2022-05-07-v.md", HEAD + "V.\n\n" + fence("print('never')"))
-    with dask_cluster(tmp_path / "odd", workers=1,
-                      worker_env={"PYTHONPATH": pythonpath}) as odd:
-        stderr = project.fail("--scheduler", odd.address)
+    stderr = _fail_on_a_worker_importing_first(project, fake, tmp_path / "odd")
     from importlib.metadata import version
 
     assert re.search(r"^--executor dask: the Dask worker tcp://127\.0\.0\.1:\d+ has numpy "
@@ -189,11 +194,8 @@ def test_a_worker_with_another_build_site_is_refused(tmp_path: Path, project: Pr
                     ignore=shutil.ignore_patterns("__pycache__"))
     with open(other / "builder/figures/capture.py", "a") as changed:
         changed.write("\n# a later release\n")
-    pythonpath = os.pathsep.join(p for p in (str(other), os.environ.get("PYTHONPATH")) if p)
     project.post("2022-05-10-w.md", HEAD + "W.\n\n" + fence("print('never')"))
-    with dask_cluster(tmp_path / "other", workers=1,
-                      worker_env={"PYTHONPATH": pythonpath}) as odd:
-        stderr = project.fail("--scheduler", odd.address)
+    stderr = _fail_on_a_worker_importing_first(project, other, tmp_path / "other")
     assert re.search(r"^--executor dask: the Dask worker tcp://127\.0\.0\.1:\d+ has another "
                      r"version of build-site \(its figure code differs\)$", stderr,
                      re.MULTILINE), stderr
