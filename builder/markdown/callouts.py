@@ -21,6 +21,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from builder.markdown.divs import matching_close
 from builder.markdown.inline import inline_token
 from builder.markdown.pandoc_attrs import Attributes
 
@@ -90,21 +91,9 @@ def _make_callout(state: StateCore, index: int, kind: str) -> None:
         attrs=Attributes(attributes.id, classes,
                          {k: v for k, v in given.items() if k not in _OWN_KEYS}),
     )
-    closing = _closing(tokens, index)
+    closing = tokens[matching_close(tokens, index)]
     closing.type = "callout_close"
     closing.meta["tag"] = "details" if folded else "div"
-
-
-def _closing(tokens: list[Token], index: int) -> Token:
-    depth = 0
-    for token in tokens[index:]:
-        if token.type in ("div_open", "callout_open"):
-            depth += 1
-        elif token.type in ("div_close", "callout_close"):
-            depth -= 1
-            if depth == 0:
-                return token
-    raise AssertionError("a div_open without its div_close")
 
 
 def _name(kind: str) -> str:

@@ -121,6 +121,16 @@ def _closing_line(state: StateBlock, start: int, end: int) -> int | None:
     return None
 
 
+def matching_close(tokens: Sequence[Token], index: int) -> int:
+    """Where the block opened at ``index`` (a div, a callout, a theorem, a figure…) closes:
+    the next closing token at its level, whatever the rules made of the tokens between."""
+    level = tokens[index].level
+    for j in range(index + 1, len(tokens)):
+        if tokens[j].level == level and tokens[j].nesting == -1:
+            return j
+    raise AssertionError("an opening token without its closing one")
+
+
 def _render_div(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     if token.nesting == -1:

@@ -34,6 +34,7 @@ from builder.figures.layout import (
     row_opening,
 )
 from builder.figures.outputs_html import colgroup
+from builder.markdown.divs import matching_close
 from builder.markdown.inline import inline_token
 from builder.markdown.pandoc_attrs import Attributes, braced_attributes
 
@@ -161,7 +162,7 @@ def _float_div(state: StateCore, index: int) -> None:
     tokens = state.tokens
     opening = tokens[index]
     attributes: Attributes = opening.meta["attrs"]
-    closing = _matching_close(tokens, index)
+    closing = matching_close(tokens, index)
     kind = attributes.id.split("-", 1)[0] \
         if attributes.id.startswith(("fig-", "tbl-", "lst-")) else ""
     options = _layout_options(state, opening, attributes)
@@ -207,19 +208,11 @@ def _layout_options(state: StateCore, opening: Token, attributes: Attributes
     return options if any(key in options for key in LAYOUT_KEYS) else {}
 
 
-def _matching_close(tokens: list[Token], index: int) -> int:
-    level = tokens[index].level
-    for j in range(index + 1, len(tokens)):
-        if tokens[j].level == level and tokens[j].nesting == -1:
-            return j
-    raise AssertionError("an opening token without its closing one")
-
-
 def _children(tokens: list[Token], opening: int, closing: int) -> list[tuple[int, int]]:
     """(start, end) of each block directly inside the tokens ``opening``..``closing``."""
     found, i = [], opening + 1
     while i < closing:
-        end = _matching_close(tokens, i) + 1 if tokens[i].nesting == 1 else i + 1
+        end = matching_close(tokens, i) + 1 if tokens[i].nesting == 1 else i + 1
         found.append((i, end))
         i = end
     return found
@@ -297,7 +290,7 @@ def _table_caption(state: StateCore, index: int) -> int:
     """Find the caption of the table opened at ``index`` (the paragraph after it, the one
     before it, or its last row when no blank line came between); return where it ends."""
     tokens = state.tokens
-    closing = _matching_close(tokens, index)
+    closing = matching_close(tokens, index)
     text, where = _caption_text(tokens, closing + 1), closing + 1
     if text is None and index >= 3 and tokens[index - 1].type == "paragraph_close":
         text, where = _caption_text(tokens, index - 3), index - 3
@@ -307,7 +300,7 @@ def _table_caption(state: StateCore, index: int) -> int:
             index, closing = index - 3, closing - 3
     else:
         text = _caption_row(state, index, closing)
-        closing = _matching_close(tokens, index)
+        closing = matching_close(tokens, index)
     if text is None:
         return closing
     text, attributes = _trailing_attributes(text)
@@ -328,7 +321,7 @@ def _caption_row(state: StateCore, index: int, closing: int) -> str | None:
     match = _CAPTION.fullmatch(line)
     if "|" in line or not match:
         return None
-    end = _matching_close(tokens, row) + 1
+    end = matching_close(tokens, row) + 1
     del tokens[row:end]
     if tokens[row - 1].type == "tbody_open" and tokens[row].type == "tbody_close":
         del tokens[row - 1 : row + 1]

@@ -22,6 +22,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from builder.markdown.crossref_format import PROOFS, THEOREM_CLASSES
+from builder.markdown.divs import matching_close
 from builder.markdown.inline import inline_token
 from builder.markdown.pandoc_attrs import Attributes
 
@@ -85,15 +86,7 @@ def _make_theorem(state: StateCore, index: int, kind: str, proof: bool) -> None:
     opening.type = "theorem_open"
     opening.meta.update(kind=kind, proof=proof, label=label, title=name,
                         attrs=Attributes(ident, classes, pairs))
-    depth = 0
-    for token in tokens[index:]:
-        if token.type in ("div_open", "theorem_open", "callout_open"):
-            depth += 1
-        elif token.type in ("div_close", "theorem_close", "callout_close"):
-            depth -= 1
-            if depth == 0:
-                token.type = "theorem_close"
-                break
+    tokens[matching_close(tokens, index)].type = "theorem_close"
     _place_title(tokens, index, opening)
 
 
